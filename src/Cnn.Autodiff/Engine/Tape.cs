@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+
+namespace Cnn.Autodiff;
+
+/// <summary>
+/// An append-only list of immutable entries (a Wengert list) owned by one differentiation. Recording
+/// order is topological, so the backward pass is a single reverse loop with no graph search and no
+/// recursion. A tape is used by one thread: two differentiations never share one.
+/// </summary>
+public sealed class Tape
+{
+    private readonly List<TapeEntry> _entries = new();
+
+    /// <summary>Number of entries recorded so far.</summary>
+    public int Count => _entries.Count;
+
+    internal TapeEntry this[int i] => _entries[i];
+
+    /// <summary>An immutable snapshot of the entries recorded so far.</summary>
+    public ImmutableArray<TapeEntry> Entries => _entries.ToImmutableArray();
+
+    /// <summary>Records an input of the differentiation (a leaf with no pullback).</summary>
+    internal Var Input(Tensor value, string name)
+    {
+        var entry = new TapeEntry(Count, name, ImmutableArray<int>.Empty, value.Shape, value.DType, "");
+        return Append(entry, value);
+    }
+
+    /// <summary>Appends an op's entry and returns its recorded output.</summary>
+    internal Var Record(string op, IReadOnlyList<Var> inputs, Tensor output, Pullback pullback, string settings)
+    {
+        var ids = ImmutableArray.CreateBuilder<int>(inputs.Count);
+        foreach (var x in inputs) ids.Add(x.Tape == this ? x.Index : -1);
+        var entry = new TapeEntry(Count, op, ids.MoveToImmutable(), output.Shape, output.DType, settings)
+        {
+            InputVars = inputs.ToImmutableArray(),
+            Pullback = pullback,
+        };
+        return Append(entry, output);
+    }
+
+    private Var Append(TapeEntry entry, Tensor value)
+    {
+        var v = new Var(value, this, entry.Index);
+        entry.Output = v;
+        _entries.Add(entry);
+        return v;
+    }
+
+    /// <summary>
+    /// The reverse sweep: seeds <paramref name="y"/> with <paramref name="seed"/> and runs every
+    /// entry's pullback from the last down to <paramref name="stop"/> (exclusive), accumulating
+    /// cotangents in a local array indexed by tape position. With <paramref name="createGraph"/> the
+    /// pullbacks see the recorded Vars, so the cotangents they return are recorded too and can be
+    /// differentiated again; without it they see constants and compute plain values.
+    /// </summary>
+    internal Var?[] Backward(Var y, Var seed, int stop, bool createGraph)
+    {
+        int end = Count;
+        var ct = new Var?[end];
+        ct[y.Index] = seed;
+        for (int i = end - 1; i > stop; i--)
+        {
+            var g = ct[i];
+            var e = _entries[i];
+            if (g is null || e.Pullback is null) continue;
+            if (!createGraph) ct[i] = null; // free the cotangent as soon as it is consumed
+            var xs = createGraph ? (IReadOnlyList<Var>)e.InputVars : Constants(e.InputVars);
+            var yv = createGraph ? e.Output! : new Var(e.Output!.Value);
+            var gxs = e.Pullback(createGraph ? g : Detach(g), xs, yv);
+            if (gxs.Length != e.Inputs.Length)
+                throw new InvalidOperationException($"The pullback of {e.Op} returned {gxs.Length} cotangents for {e.Inputs.Length} inputs.");
+            for (int j = 0; j < gxs.Length; j++)
+            {
+                int k = e.Inputs[j];
+                var gx = gxs[j];
+                if (k < 0 || gx is null) continue;
+                if (gx.Shape != e.InputVars[j].Shape)
+                    throw new InvalidOperationException($"The pullback of {e.Op} returned a cotangent of shape {gx.Shape} for input {j} of shape {e.InputVars[j].Shape}.");
+                ct[k] = ct[k] is null ? gx : Op.Add(ct[k]!, gx);
+            }
+        }
+        return ct;
+    }
+
+    private static Var Detach(Var v) => v.IsRecorded ? new Var(v.Value) : v;
+
+    private static Var[] Constants(ImmutableArray<Var> xs)
+    {
+        var c = new Var[xs.Length];
+        for (int i = 0; i < c.Length; i++) c[i] = Detach(xs[i]);
+        return c;
+    }
+}
