@@ -91,6 +91,46 @@ public class PoolLaws
         Law.Check(MaxConfigFinite, c =>
             GradCheck.Assert("max_pool2d", xs => Max(xs[0], c), [Distinct(c.Shape, c.Seed)], Rng.Seed(c.Seed)));
 
+    // The arg-max indices and shapes of max pooling on a tie-free input of configuration c.
+    private static (int[] Index, Shape Input, Shape Output) ArgMax(Config c)
+    {
+        var x = Distinct(c.Shape, c.Seed);
+        var geo = Op.PoolGeometry("MaxPool2d", x.Shape, c.Kernel, c.Stride, c.Pad, c.Dilation);
+        var index = new int[geo.Planes * geo.OutH * geo.OutW];
+        PoolKernels.MaxPool(x.Array<double>(), new double[index.Length], index, geo);
+        return (index, x.Shape, [c.N, c.C, geo.OutH, geo.OutW]);
+    }
+
+    [Fact]
+    public void MaxPool2dBackward_GradientMatchesFiniteDifferences() =>
+        // the scatter-add is linear in g; its pullback is the gather by the same indices
+        Law.Check(MaxConfig, c =>
+        {
+            var (index, input, output) = ArgMax(c);
+            Law.Gradient("max_pool2d_backward", gs => Op.MaxPool2dBackward(gs[0], index, input), c.Seed, output.ToArray());
+        });
+
+    [Fact]
+    public void MaxPool2dGather_GradientMatchesFiniteDifferences() =>
+        // the gather is linear in x; its pullback is the scatter-add by the same indices
+        Law.Check(MaxConfig, c =>
+        {
+            var (index, input, output) = ArgMax(c);
+            Law.Gradient("max_pool2d_gather", xs => Op.MaxPool2dGather(xs[0], index, output), c.Seed, input.ToArray());
+        });
+
+    [Fact]
+    public void AvgPool2dBackward_GradientMatchesFiniteDifferences() =>
+        // the transpose of average pooling, differentiated through its own pullback (average pooling again)
+        Law.Check(from c in AvgConfig from cip in Gen.Elements(true, false) select (c, cip), t =>
+        {
+            var (c, cip) = t;
+            var pool = new AveragePooling("avg_pool2d", "",
+                AxisWindows.Strided(c.Rows.Size, c.Rows.Kernel, c.Rows.Stride, c.Rows.Pad, cip),
+                AxisWindows.Strided(c.Cols.Size, c.Cols.Kernel, c.Cols.Stride, c.Cols.Pad, cip));
+            Law.Gradient("avg_pool2d_backward", gs => Op.WindowAverageTranspose(gs[0], pool), c.Seed, [c.N, c.C, pool.Rows.Count, pool.Cols.Count]);
+        });
+
     [Fact]
     public void AvgPool2d_CountIncludePad_GradientMatchesFiniteDifferences() =>
         Law.Check(AvgConfig, c => Law.Gradient("avg_pool2d", xs => Avg(xs[0], c, countIncludePad: true), c.Seed, c.Shape));
