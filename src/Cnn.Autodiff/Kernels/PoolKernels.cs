@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Cnn.Autodiff.Kernels;
 
@@ -30,7 +32,7 @@ public readonly record struct Pool2dGeometry(
 /// adaptive average pooling are both such families, so one kernel pair serves both.
 /// </summary>
 /// <param name="Size">Length of the input axis.</param>
-public sealed record AxisWindows(int Size, int[] Start, int[] End, int[] Divisor)
+public sealed record AxisWindows(int Size, ImmutableArray<int> Start, ImmutableArray<int> End, ImmutableArray<int> Divisor)
 {
     /// <summary>Number of output positions on this axis.</summary>
     public int Count => Start.Length;
@@ -53,8 +55,12 @@ public sealed record AxisWindows(int Size, int[] Start, int[] End, int[] Divisor
             end[i] = Math.Min(s + kernel, size);
             divisor[i] = countIncludePad ? kernel : end[i] - start[i];
         }
-        return new AxisWindows(size, start, end, divisor);
+        return Of(size, start, end, divisor);
     }
+
+    // Wraps the freshly filled arrays without copying; nothing writes them afterwards.
+    private static AxisWindows Of(int size, int[] start, int[] end, int[] divisor) =>
+        new(size, ImmutableCollectionsMarshal.AsImmutableArray(start), ImmutableCollectionsMarshal.AsImmutableArray(end), ImmutableCollectionsMarshal.AsImmutableArray(divisor));
 
     /// <summary>
     /// PyTorch's adaptive windows: output i averages floor(i*size/outSize) .. ceil((i+1)*size/outSize)-1.
@@ -70,7 +76,7 @@ public sealed record AxisWindows(int Size, int[] Start, int[] End, int[] Divisor
             end[i] = (int)(((long)(i + 1) * size + outSize - 1) / outSize);
             divisor[i] = end[i] - start[i];
         }
-        return new AxisWindows(size, start, end, divisor);
+        return Of(size, start, end, divisor);
     }
 }
 
