@@ -134,6 +134,28 @@ public class LossTests
     }
 
     [Fact]
+    public void Float32Inputs_GiveFloat32ResultsCloseToFloat64()
+    {
+        var x = Tensor.RandomNormal(Rng.Seed(3), [4, 3], dtype: DType.Float64);
+        var t = Tensor.RandomUniform(Rng.Seed(4), [4, 3], dtype: DType.Float64);
+        Tensor w = V(1, 2, 3), b = V(0, -1, 1);
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor>[] ops =
+        [
+            (x, t, w, b) => Op.BatchNorm(x, w, b, null, null, training: true).Output.Value,
+            (x, t, w, b) => Op.BatchNorm(x, w, b, b, w, training: false).Output.Value,
+            (x, t, w, b) => Op.BinaryCrossEntropyWithLogits(x, t, Reduction.None).Value,
+            (x, t, w, b) => Op.MseLoss(x, t, Reduction.None).Value,
+            (x, t, w, b) => Op.CrossEntropy(x, [0, 1, 2, 0], Reduction.None, 0.2).Value,
+        ];
+        foreach (var f in ops)
+        {
+            var y32 = f(x.Cast(DType.Float32), t.Cast(DType.Float32), w.Cast(DType.Float32), b.Cast(DType.Float32));
+            Assert.Equal(DType.Float32, y32.DType);
+            Assert.True(y32.Cast(DType.Float64).AllClose(f(x, t, w, b), rtol: 1e-5, atol: 1e-5));
+        }
+    }
+
+    [Fact]
     public void BatchNorm_TrainingWithoutRunningStats_ReturnsNullStats()
     {
         var r = Op.BatchNorm(M(new double[,] { { 1 }, { 3 } }), null, null, null, null, training: true);
