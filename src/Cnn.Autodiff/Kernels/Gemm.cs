@@ -6,8 +6,8 @@ namespace Cnn.Autodiff.Kernels;
 
 /// <summary>General matrix multiplication on row-major spans.</summary>
 /// <remarks>
-/// Cache-blocked in the manner of GotoBLAS/BLIS: for each block of kc rows of op(B) and nc columns,
-/// the block is packed into Nr-wide slivers; blocks of mc rows of op(A) are packed into Mr-high slivers;
+/// Cache-blocked in the manner of GotoBLAS/BLIS: each block of kc rows and up to nc columns of op(B) is
+/// packed into Nr-wide slivers, each block of mc rows and kc columns of op(A) into Mr-high slivers;
 /// a register-blocked micro-kernel (<see cref="GemmKernel512{T}"/>, or <see cref="GemmKernel256{T}"/>
 /// without AVX-512) computes each Mr x Nr tile of C. Transposed operands are read transposed while
 /// packing, so they are never copied whole.
@@ -59,68 +59,101 @@ public static class Gemm
     }
 
     /// <summary>
-    /// One multiplication. The work of each (nc, kc) block is split into items, each a block of mc rows
-    /// of C by a chunk of whole Nr-wide slivers; an item packs its own rows of A and writes only its own
-    /// part of C, so items run in parallel without sharing writes.
+    /// One multiplication, split into items: each item is a block of rows of C by a range of whole
+    /// Nr-wide slivers of columns, packs its own parts of A and B and writes only its own part of C, so
+    /// items run in parallel with no shared writes and no synchronisation but the final join.
     /// </summary>
     private sealed unsafe class Job<T, K>(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
     {
-        private readonly bool _parallel = (long)m * n * k >= ParallelThreshold && Environment.ProcessorCount > 1;
-        private T* _bp;
-        private int _jc, _nc, _pc, _kc, _chunk, _chunks;
-        private bool _add;
+        private int _rows, _cols, _colItems;
 
         public void Run()
         {
             int nr = K.Nr;
-            var bpArray = ArrayPool<T>.Shared.Rent(KC * RoundUp(Math.Min(n, NC), nr));
+            bool parallel = (long)m * n * k >= ParallelThreshold && Environment.ProcessorCount > 1;
+            // On one thread an item spans all rows, so each packed block of B serves every row of C.
+            // In parallel, items are blocks of MC rows by column chunks, enough of them to keep every core busy.
+            _rows = parallel ? MC : m;
+            int rowItems = (m + _rows - 1) / _rows, slivers = (n + nr - 1) / nr;
+            int chunks = parallel ? Math.Clamp((4 * Environment.ProcessorCount + rowItems - 1) / rowItems, 1, slivers) : 1;
+            _cols = Math.Min(NC, (slivers + chunks - 1) / chunks * nr);
+            _colItems = (n + _cols - 1) / _cols;
+            int items = rowItems * _colItems;
+            if (parallel && items > 1) Parallel.For(0, items, Item);
+            else for (int i = 0; i < items; i++) Item(i);
+        }
+
+        // Item i: rows [i0, i1) by columns [j0, j1) of C, over all of k in blocks of KC.
+        private void Item(int i)
+        {
+            int mr = K.Mr, nr = K.Nr;
+            int i0 = i / _colItems * _rows, i1 = Math.Min(i0 + _rows, m);
+            int j0 = i % _colItems * _cols, j1 = Math.Min(j0 + _cols, n);
+            var apArray = ArrayPool<T>.Shared.Rent(RoundUp(Math.Min(MC, i1 - i0), mr) * KC);
+            var bpArray = ArrayPool<T>.Shared.Rent(KC * RoundUp(j1 - j0, nr));
             try
             {
-                fixed (T* bp = bpArray)
+                fixed (T* ap = apArray, bp = bpArray)
                 {
-                    _bp = bp;
-                    int rowBlocks = (m + MC - 1) / MC;
-                    for (_jc = 0; _jc < n; _jc += NC)
+                    T* tile = stackalloc T[mr * nr];
+                    for (int pc = 0; pc < k; pc += KC)
                     {
-                        _nc = Math.Min(NC, n - _jc);
-                        int slivers = (_nc + nr - 1) / nr;
-                        // Enough items to keep every core busy; otherwise one chunk of all columns.
-                        int chunks = _parallel ? Math.Clamp((4 * Environment.ProcessorCount + rowBlocks - 1) / rowBlocks, 1, slivers) : 1;
-                        _chunk = (slivers + chunks - 1) / chunks * nr;
-                        _chunks = (_nc + _chunk - 1) / _chunk;
-                        for (_pc = 0; _pc < k; _pc += KC)
+                        int kc = Math.Min(KC, k - pc);
+                        bool add = accumulate || pc > 0;
+                        PackB(bp, pc, kc, j0, j1);
+                        for (int ic = i0; ic < i1; ic += MC)
                         {
-                            _kc = Math.Min(KC, k - _pc);
-                            _add = accumulate || _pc > 0;
-                            PackB();
-                            int items = rowBlocks * _chunks;
-                            if (_parallel && items > 1) Parallel.For(0, items, Item);
-                            else for (int i = 0; i < items; i++) Item(i);
+                            int mc = Math.Min(MC, i1 - ic);
+                            PackA(ap, pc, kc, ic, mc);
+                            for (int jr = j0; jr < j1; jr += nr)
+                            {
+                                int w = Math.Min(nr, j1 - jr);
+                                T* bs = bp + (nint)((jr - j0) / nr) * kc * nr;
+                                for (int ir = 0; ir < mc; ir += mr)
+                                {
+                                    int h = Math.Min(mr, mc - ir);
+                                    T* asl = ap + (nint)(ir / mr) * kc * mr;
+                                    T* cij = c + (nint)(ic + ir) * n + jr;
+                                    if (h == mr && w == nr)
+                                    {
+                                        K.Run(kc, asl, bs, cij, n, add);
+                                        continue;
+                                    }
+                                    K.Run(kc, asl, bs, tile, nr, add: false);
+                                    for (int r = 0; r < h; r++)
+                                    {
+                                        T* src = tile + r * nr, dst = cij + (nint)r * n;
+                                        if (add) for (int j = 0; j < w; j++) dst[j] += src[j];
+                                        else for (int j = 0; j < w; j++) dst[j] = src[j];
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
             finally
             {
+                ArrayPool<T>.Shared.Return(apArray);
                 ArrayPool<T>.Shared.Return(bpArray);
             }
         }
 
-        // Packs op(B)[pc : pc+kc, jc : jc+nc] into slivers [kc, Nr], zero-padded past n.
-        private void PackB()
+        // Packs op(B)[pc : pc+kc, j0 : j1] into slivers [kc, Nr], zero-padded past j1.
+        private void PackB(T* bp, int pc, int kc, int j0, int j1)
         {
-            int nr = K.Nr, kc = _kc;
-            for (int s = 0, j0 = _jc; j0 < _jc + _nc; s++, j0 += nr)
+            int nr = K.Nr;
+            for (int s0 = j0; s0 < j1; s0 += nr)
             {
-                T* dst = _bp + (nint)s * kc * nr;
-                int w = Math.Min(nr, _jc + _nc - j0);
+                T* dst = bp + (nint)((s0 - j0) / nr) * kc * nr;
+                int w = Math.Min(nr, j1 - s0);
                 if (!transB)
                 {
                     for (int p = 0; p < kc; p++)
                     {
                         var row = new Span<T>(dst + (nint)p * nr, nr);
-                        new ReadOnlySpan<T>(b + (nint)(_pc + p) * n + j0, w).CopyTo(row);
+                        new ReadOnlySpan<T>(b + (nint)(pc + p) * n + s0, w).CopyTo(row);
                         row[w..].Clear();
                     }
                 }
@@ -128,7 +161,7 @@ public static class Gemm
                 {
                     for (int j = 0; j < w; j++)
                     {
-                        T* src = b + (nint)(j0 + j) * k + _pc;
+                        T* src = b + (nint)(s0 + j) * k + pc;
                         for (int p = 0; p < kc; p++) dst[(nint)p * nr + j] = src[p];
                     }
                     for (int j = w; j < nr; j++)
@@ -137,10 +170,10 @@ public static class Gemm
             }
         }
 
-        // Packs op(A)[i0 : i0+mc, pc : pc+kc] into slivers [kc, Mr], zero-padded past m.
-        private void PackA(T* ap, int i0, int mc)
+        // Packs op(A)[i0 : i0+mc, pc : pc+kc] into slivers [kc, Mr], zero-padded past i0+mc.
+        private void PackA(T* ap, int pc, int kc, int i0, int mc)
         {
-            int mr = K.Mr, kc = _kc;
+            int mr = K.Mr;
             for (int s = 0, r0 = i0; r0 < i0 + mc; s++, r0 += mr)
             {
                 T* dst = ap + (nint)s * kc * mr;
@@ -149,7 +182,7 @@ public static class Gemm
                 {
                     for (int r = 0; r < h; r++)
                     {
-                        T* src = a + (nint)(r0 + r) * k + _pc;
+                        T* src = a + (nint)(r0 + r) * k + pc;
                         for (int p = 0; p < kc; p++) dst[(nint)p * mr + r] = src[p];
                     }
                     for (int r = h; r < mr; r++)
@@ -160,54 +193,10 @@ public static class Gemm
                     for (int p = 0; p < kc; p++)
                     {
                         var col = new Span<T>(dst + (nint)p * mr, mr);
-                        new ReadOnlySpan<T>(a + (nint)(_pc + p) * m + r0, h).CopyTo(col);
+                        new ReadOnlySpan<T>(a + (nint)(pc + p) * m + r0, h).CopyTo(col);
                         col[h..].Clear();
                     }
                 }
-            }
-        }
-
-        // Item i: rows [i0, i0 + mc) of C by columns [jc + j0, jc + j1) of the current block.
-        private void Item(int i)
-        {
-            int mr = K.Mr, nr = K.Nr, kc = _kc;
-            int i0 = i / _chunks * MC, mc = Math.Min(MC, m - i0);
-            int j0 = i % _chunks * _chunk, j1 = Math.Min(j0 + _chunk, _nc);
-            var apArray = ArrayPool<T>.Shared.Rent(RoundUp(mc, mr) * kc);
-            try
-            {
-                fixed (T* ap = apArray)
-                {
-                    PackA(ap, i0, mc);
-                    T* tile = stackalloc T[mr * nr];
-                    for (int jr = j0; jr < j1; jr += nr)
-                    {
-                        int w = Math.Min(nr, _nc - jr);
-                        T* bs = _bp + (nint)(jr / nr) * kc * nr;
-                        for (int ir = 0; ir < mc; ir += mr)
-                        {
-                            int h = Math.Min(mr, mc - ir);
-                            T* asl = ap + (nint)(ir / mr) * kc * mr;
-                            T* cij = c + (nint)(i0 + ir) * n + _jc + jr;
-                            if (h == mr && w == nr)
-                            {
-                                K.Run(kc, asl, bs, cij, n, _add);
-                                continue;
-                            }
-                            K.Run(kc, asl, bs, tile, nr, add: false);
-                            for (int r = 0; r < h; r++)
-                            {
-                                T* src = tile + r * nr, dst = cij + (nint)r * n;
-                                if (_add) for (int j = 0; j < w; j++) dst[j] += src[j];
-                                else for (int j = 0; j < w; j++) dst[j] = src[j];
-                            }
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(apArray);
             }
         }
     }
