@@ -1,0 +1,236 @@
+using System.Numerics;
+using Cnn.Autodiff;
+using Cnn.Autodiff.Kernels;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Cnn.Unit.Kernels;
+
+/// <summary>The im2col + GEMM convolution kernels equal slow loops written straight from their formulas.</summary>
+public class ConvKernelTests
+{
+    // Consistent geometries on odd sizes: kernel 1..3, stride 1..3, padding 0..2 per side, dilation 1..2,
+    // groups 1..3 (depthwise when one input channel per group), an output size of at least 1 (sometimes
+    // cut below the formula, as the transposed convolution's pullback asks for).
+    private static readonly Gen<(Conv2dGeometry G, int Seed)> Geometries =
+        from groups in Gen.Choose(1, 3)
+        from cg in Gen.Choose(1, 2)
+        from kg in Gen.Choose(1, 3)
+        from n in Gen.Choose(1, 3)
+        from kh in Gen.Choose(1, 3)
+        from kw in Gen.Choose(1, 3)
+        from sh in Gen.Choose(1, 3)
+        from sw in Gen.Choose(1, 3)
+        from pads in Gen.ArrayOf(Gen.Choose(0, 2), 4)
+        from dh in Gen.Choose(1, 2)
+        from dw in Gen.Choose(1, 2)
+        from eh in Gen.Choose(0, 5)
+        from ew in Gen.Choose(0, 5)
+        from cut in Gen.Elements(false, false, true)
+        from seed in Gen.Choose(0, 1_000_000)
+        let h = Math.Max(1, dh * (kh - 1) + 1 - pads[0] - pads[1] + eh)
+        let w = Math.Max(1, dw * (kw - 1) + 1 - pads[2] - pads[3] + ew)
+        let ho = Conv2dOptions.OutputSize(h, kh, sh, pads[0], pads[1], dh)
+        let wo = Conv2dOptions.OutputSize(w, kw, sw, pads[2], pads[3], dw)
+        select (new Conv2dGeometry(n, groups * cg, h, w, groups * kg, kh, kw,
+            cut && ho > 1 ? ho - 1 : ho, cut && wo > 1 ? wo - 1 : wo,
+            sh, sw, pads[0], pads[2], dh, dw, groups), seed);
+
+    private static void Check(Gen<(Conv2dGeometry G, int Seed)> gen, Action<(Conv2dGeometry G, int Seed)> property, int maxTest = 100) =>
+        FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest), Prop.ForAll(gen.ToArbitrary(), property));
+
+    private static T[] Random<T>(int seed, int size) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = Rng.Seed(seed);
+        var a = new T[size];
+        for (int i = 0; i < size; i++) a[i] = T.CreateChecked(rng.Normal(i));
+        return a;
+    }
+
+    private static int XSize(Conv2dGeometry g) => g.Batch * g.InChannels * g.InPlane;
+    private static int YSize(Conv2dGeometry g) => g.Batch * g.OutChannels * g.OutPlane;
+    private static int WSize(Conv2dGeometry g) => g.OutChannels * g.PatchSize;
+
+    // The input position read by output (i, j) at kernel tap (a, e), or -1 when it falls in the padding.
+    private static int InputIndex(Conv2dGeometry g, int n, int ch, int i, int j, int a, int e)
+    {
+        int ih = i * g.StrideH - g.PadTop + a * g.DilationH, iw = j * g.StrideW - g.PadLeft + e * g.DilationW;
+        if (ih < 0 || ih >= g.InH || iw < 0 || iw >= g.InW) return -1;
+        return ((n * g.InChannels + ch) * g.InH + ih) * g.InW + iw;
+    }
+
+    // y[n,k,i,j] = b[k] + sum_{c,a,e} x[n, G*Cg + c, i*s - pt + a*d, j*s - pl + e*d] w[k,c,a,e]
+    private static double[] SlowForward(double[] x, double[] w, double[]? b, Conv2dGeometry g)
+    {
+        var y = new double[YSize(g)];
+        int cg = g.InChannelsPerGroup, kg = g.OutChannelsPerGroup;
+        for (int n = 0; n < g.Batch; n++)
+            for (int k = 0; k < g.OutChannels; k++)
+                for (int i = 0; i < g.OutH; i++)
+                    for (int j = 0; j < g.OutW; j++)
+                    {
+                        double s = b?[k] ?? 0;
+                        for (int c = 0; c < cg; c++)
+                            for (int a = 0; a < g.KernelH; a++)
+                                for (int e = 0; e < g.KernelW; e++)
+                                {
+                                    int xi = InputIndex(g, n, k / kg * cg + c, i, j, a, e);
+                                    if (xi >= 0) s += x[xi] * w[((k * cg + c) * g.KernelH + a) * g.KernelW + e];
+                                }
+                        y[((n * g.OutChannels + k) * g.OutH + i) * g.OutW + j] = s;
+                    }
+        return y;
+    }
+
+    // Scatter: every z[n,k,i,j] w[k,c,a,e] lands on the input position the forward reads it from.
+    private static double[] SlowTranspose(double[] z, double[] w, double[]? b, Conv2dGeometry g)
+    {
+        var y = new double[XSize(g)];
+        int cg = g.InChannelsPerGroup, kg = g.OutChannelsPerGroup;
+        for (int n = 0; n < g.Batch; n++)
+            for (int k = 0; k < g.OutChannels; k++)
+                for (int i = 0; i < g.OutH; i++)
+                    for (int j = 0; j < g.OutW; j++)
+                        for (int c = 0; c < cg; c++)
+                            for (int a = 0; a < g.KernelH; a++)
+                                for (int e = 0; e < g.KernelW; e++)
+                                {
+                                    int yi = InputIndex(g, n, k / kg * cg + c, i, j, a, e);
+                                    if (yi >= 0) y[yi] += z[((n * g.OutChannels + k) * g.OutH + i) * g.OutW + j] * w[((k * cg + c) * g.KernelH + a) * g.KernelW + e];
+                                }
+        if (b is not null)
+            for (int i = 0; i < y.Length; i++) y[i] += b[i / g.InPlane % g.InChannels];
+        return y;
+    }
+
+    // gw[k,c,a,e] = sum_{n,i,j} gy[n,k,i,j] x[n, G*Cg + c, i*s - pt + a*d, j*s - pl + e*d]
+    private static double[] SlowWeightGrad(double[] x, double[] gy, Conv2dGeometry g)
+    {
+        var gw = new double[WSize(g)];
+        int cg = g.InChannelsPerGroup, kg = g.OutChannelsPerGroup;
+        for (int n = 0; n < g.Batch; n++)
+            for (int k = 0; k < g.OutChannels; k++)
+                for (int i = 0; i < g.OutH; i++)
+                    for (int j = 0; j < g.OutW; j++)
+                        for (int c = 0; c < cg; c++)
+                            for (int a = 0; a < g.KernelH; a++)
+                                for (int e = 0; e < g.KernelW; e++)
+                                {
+                                    int xi = InputIndex(g, n, k / kg * cg + c, i, j, a, e);
+                                    if (xi >= 0) gw[((k * cg + c) * g.KernelH + a) * g.KernelW + e] += gy[((n * g.OutChannels + k) * g.OutH + i) * g.OutW + j] * x[xi];
+                                }
+        return gw;
+    }
+
+    private static double[] ToDouble<T>(T[] a) where T : unmanaged, IFloatingPointIeee754<T> => Array.ConvertAll(a, v => double.CreateChecked(v));
+
+    private static void AssertClose<T>(double[] expected, T[] actual, double tol) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double a = double.CreateChecked(actual[i]);
+            Assert.True(Math.Abs(a - expected[i]) <= tol * (1 + Math.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {a}");
+        }
+    }
+
+    private static double Tol<T>() => typeof(T) == typeof(float) ? 1e-4 : 1e-12;
+
+    private static void ForwardMatches<T>(Conv2dGeometry g, int seed, bool bias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = Random<T>(seed, XSize(g)), w = Random<T>(seed + 1, WSize(g));
+        T[]? b = bias ? Random<T>(seed + 2, g.OutChannels) : null;
+        var y = new T[YSize(g)];
+        Conv2dKernels.Forward(x, w, b, y, g);
+        AssertClose(SlowForward(ToDouble(x), ToDouble(w), b is null ? null : ToDouble(b), g), y, Tol<T>());
+    }
+
+    private static void TransposeMatches<T>(Conv2dGeometry g, int seed, bool bias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] z = Random<T>(seed, YSize(g)), w = Random<T>(seed + 1, WSize(g));
+        T[]? b = bias ? Random<T>(seed + 2, g.InChannels) : null;
+        var y = new T[XSize(g)];
+        Conv2dKernels.Transpose(z, w, b, y, g);
+        AssertClose(SlowTranspose(ToDouble(z), ToDouble(w), b is null ? null : ToDouble(b), g), y, Tol<T>());
+    }
+
+    private static void WeightGradMatches<T>(Conv2dGeometry g, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = Random<T>(seed, XSize(g)), gy = Random<T>(seed + 1, YSize(g));
+        var gw = new T[WSize(g)];
+        Conv2dKernels.WeightGrad(x, gy, gw, g);
+        AssertClose(SlowWeightGrad(ToDouble(x), ToDouble(gy), g), gw, Tol<T>());
+    }
+
+    [Fact]
+    public void Forward_GeneratedGeometries_EqualsSlowLoop() =>
+        Check(Geometries, c =>
+        {
+            ForwardMatches<float>(c.G, c.Seed, bias: c.Seed % 2 == 0);
+            ForwardMatches<double>(c.G, c.Seed, bias: c.Seed % 2 == 1);
+        });
+
+    [Fact]
+    public void Transpose_GeneratedGeometries_EqualsSlowScatter() =>
+        Check(Geometries, c =>
+        {
+            TransposeMatches<float>(c.G, c.Seed, bias: c.Seed % 2 == 0);
+            TransposeMatches<double>(c.G, c.Seed, bias: c.Seed % 2 == 1);
+        });
+
+    [Fact]
+    public void WeightGrad_GeneratedGeometries_EqualsSlowLoop() =>
+        Check(Geometries, c =>
+        {
+            WeightGradMatches<float>(c.G, c.Seed);
+            WeightGradMatches<double>(c.G, c.Seed);
+        });
+
+    [Fact]
+    public void Kernels_PointwiseGeometry_EqualSlowLoops()
+    {
+        // 1x1 kernel, stride 1, no padding: the column matrix is skipped
+        var g = new Conv2dGeometry(3, 4, 5, 3, 6, 1, 1, 5, 3, 1, 1, 0, 0, 1, 1, 2);
+        Assert.True(g.IsPointwise);
+        ForwardMatches<float>(g, 7, bias: true);
+        ForwardMatches<double>(g, 7, bias: true);
+        TransposeMatches<float>(g, 8, bias: true);
+        TransposeMatches<double>(g, 8, bias: false);
+        WeightGradMatches<float>(g, 9);
+        WeightGradMatches<double>(g, 9);
+    }
+
+    [Fact]
+    public void Kernels_BatchLargeEnoughForParallel_EqualSlowLoopsAndRepeatBitwise()
+    {
+        // 8 * 16 * 15*13 * 4*9 multiply-adds: above the parallel threshold; 11 samples make uneven weight-gradient chunks
+        var g = new Conv2dGeometry(11, 8, 15, 13, 16, 3, 3, 15, 13, 1, 1, 1, 1, 1, 1, 2);
+        ForwardMatches<float>(g, 1, bias: true);
+        TransposeMatches<double>(g, 2, bias: true);
+        WeightGradMatches<double>(g, 3);
+        float[] x = Random<float>(4, XSize(g)), gy = Random<float>(5, YSize(g));
+        float[] gw1 = new float[WSize(g)], gw2 = new float[WSize(g)];
+        Conv2dKernels.WeightGrad(x, gy, gw1, g);
+        Conv2dKernels.WeightGrad(x, gy, gw2, g);
+        Assert.Equal(gw1, gw2);
+    }
+
+    [Fact]
+    public void Im2Col_StridedDilatedPadded_MatchesDefinition()
+    {
+        // one channel 4x5, 2x2 kernel, stride 2x1, dilation 1x2, padding top 1 left 1
+        var g = new Conv2dGeometry(1, 1, 4, 5, 1, 2, 2, 3, 4, 2, 1, 1, 1, 1, 2, 1);
+        var x = new double[20];
+        for (int i = 0; i < 20; i++) x[i] = i + 1;
+        var cols = new double[g.PatchSize * g.OutPlane];
+        Conv2dKernels.Im2Col<double>(x, cols, g);
+        for (int a = 0; a < 2; a++)
+            for (int e = 0; e < 2; e++)
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 4; j++)
+                    {
+                        int idx = InputIndex(g, 0, 0, i, j, a, e);
+                        Assert.Equal(idx < 0 ? 0 : x[idx], cols[(a * 2 + e) * 12 + i * 4 + j]);
+                    }
+    }
+}
