@@ -34,10 +34,21 @@ public readonly struct AbsKernel : IUnaryKernel
     public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs(x, d);
 }
 
-/// <summary>d = tanh(x).</summary>
+/// <summary>d = tanh(x), accurate to a few ulps relative to the result also near 0.</summary>
 public readonly struct TanhKernel : IUnaryKernel
 {
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, d);
+    // NOTE: TensorPrimitives.Tanh (System.Numerics.Tensors 10.0.0) loses relative accuracy near 0 (float:
+    // tanh(1e-5) = 9.954e-6, tanh(1e-30) = -5.96e-8), so elements with |x| below this bound are recomputed
+    // with the scalar T.Tanh.
+    private const double SmallArgument = 0.25;
+
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Tanh(x, d);
+        T small = T.CreateTruncating(SmallArgument);
+        for (int i = 0; i < x.Length; i++)
+            if (T.Abs(x[i]) < small) d[i] = T.Tanh(x[i]);
+    }
 }
 
 /// <summary>
@@ -46,7 +57,11 @@ public readonly struct TanhKernel : IUnaryKernel
 /// </summary>
 public readonly struct SigmoidKernel : IUnaryKernel
 {
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length != d.Length) throw new ArgumentException($"Sigmoid needs equal lengths but got {x.Length} and {d.Length}.");
+        if (x.Length > 0) TensorPrimitives.Sigmoid(x, d); // which rejects empty spans
+    }
 }
 
 /// <summary>d = 1 where x &gt; 0, -1 where x &lt; 0, else 0 (also 0 for -0 and NaN).</summary>
