@@ -42,8 +42,6 @@ public readonly struct ReluKernel : IUnaryKernel
 /// <summary>d = 1 where x &gt; 0, else 0 (the derivative of relu; 0 at 0, as in PyTorch).</summary>
 public readonly struct PositiveMaskKernel : IUnaryKernel
 {
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) d[i] = x[i] > T.Zero ? T.One : T.Zero;
-    }
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> =>
+        MathKernels.SelectBySign(x, d, T.One, T.Zero, T.Zero);
 }
