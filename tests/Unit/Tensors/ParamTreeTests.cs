@@ -12,7 +12,7 @@ public class ParamTreeTests
     public void Of_NestsSubtreesUnderDottedPaths()
     {
         Assert.Equal(["features.0.weight", "features.0.bias", "head"], Sample().Paths);
-        Assert.Equal((Shape)[2, 3], Sample()["features.0.weight"].Shape);
+        Assert.Equal(Shape.Create([2, 3]), Sample()["features.0.weight"].Shape);
     }
 
     [Fact]

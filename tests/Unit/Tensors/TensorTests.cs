@@ -10,7 +10,7 @@ public class TensorTests
         var z = Tensor.Zeros([2, 3]);
         var o = Tensor.Ones([4], DType.Float64);
         var f = Tensor.Full([2, 2], 2.5);
-        Assert.Equal((Shape)[2, 3], z.Shape);
+        Assert.Equal(Shape.Create([2, 3]), z.Shape);
         Assert.Equal(DType.Float32, z.DType);
         Assert.All(z.ToDoubleArray(), v => Assert.Equal(0.0, v));
         Assert.Equal(DType.Float64, o.DType);
