@@ -1,4 +1,5 @@
 #:project ../src/Cnn.Autodiff/Cnn.Autodiff.csproj
+#:property PublishAot=false
 // Trains a small CNN on a synthetic image task with nothing but the autodiff core:
 // ops composed into a network, Diff.ValueAndGrad for the gradients, and plain SGD.
 // Task: 12x12 noisy images holding a vertical bar, a horizontal bar or a diagonal; say which.

@@ -8,7 +8,7 @@ namespace Cnn.Autodiff.Kernels;
 /// underflows. log1p(u) is evaluated as u log(w) / (w - 1) with w = 1 + u rounded (u itself when
 /// w = 1), which keeps full relative precision for tiny u where log(1 + u) would round to 0.
 /// </summary>
-public readonly struct SoftplusCoreKernel : IUnaryKernel
+public readonly struct SoftplusKernel : IUnaryKernel
 {
     private const int Chunk = 256;
 
@@ -53,17 +53,8 @@ public readonly struct SoftplusCoreKernel : IUnaryKernel
     }
 }
 
-/// <summary>d = 1 / (1 + exp(-x)), the derivative of softplus.</summary>
-public readonly struct SigmoidCoreKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, d);
-    }
-}
-
 /// <summary>d = 1 / sqrt(x).</summary>
-public readonly struct RsqrtCoreKernel : IUnaryKernel
+public readonly struct RsqrtKernel : IUnaryKernel
 {
     public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.ReciprocalSqrt(x, d);
 }

@@ -50,7 +50,7 @@ public static partial class Op
             var mean = Mean(x, axes, keepDims: true);
             var xc = x - mean;
             var variance = Mean(xc * xc, axes, keepDims: true);
-            y = xc * RsqrtCore(variance + eps);
+            y = xc * Rsqrt(variance + eps);
             if (runningMean is not null && runningVar is not null)
             {
                 newMean = ((Var)runningMean * (1 - momentum) + (Var)mean.Value.Reshape([c]) * momentum).Value;
@@ -61,7 +61,7 @@ public static partial class Op
         {
             if (runningMean is null || runningVar is null)
                 throw new ArgumentException("BatchNorm in evaluation mode normalises with the running statistics, but runningMean and runningVar are null; pass the statistics gathered in training, or call it with training: true.");
-            y = (x - runningMean.Reshape(statDims)) * RsqrtCore((Var)runningVar.Reshape(statDims) + eps);
+            y = (x - runningMean.Reshape(statDims)) * Rsqrt((Var)runningVar.Reshape(statDims) + eps);
         }
         if (weight is not null) y = y * Reshape(weight, statDims);
         if (bias is not null) y = y + Reshape(bias, statDims);

@@ -43,7 +43,7 @@ public static partial class Op
     public static Var BinaryCrossEntropyWithLogits(Var logits, Var targets, Reduction reduction = Reduction.Mean)
     {
         CheckLossPair("BinaryCrossEntropyWithLogits", "logits", logits, "targets", targets);
-        return ApplyReduction("BinaryCrossEntropyWithLogits", SoftplusCore(logits) - logits * targets, reduction);
+        return ApplyReduction("BinaryCrossEntropyWithLogits", Softplus(logits) - logits * targets, reduction);
     }
 
     /// <summary>Mean squared error, as torch.nn.functional.mse_loss: loss = (prediction - target)^2, then reduced.</summary>
