@@ -17,9 +17,9 @@ namespace Cnn.Autodiff;
 public static class Diff
 {
     /// <summary>The value of scalar-valued <paramref name="f"/> at <paramref name="x"/> and its gradient (shape of x).</summary>
-    public static (Var Value, Var Grad) ValueAndGrad(Func<Var, Var> f, Var x)
+    public static (Var Value, Var Grad) ValueAndGrad(Func<Var, Var> f, Var x, DiffOptions? options = null)
     {
-        var (y, gs) = Run(xs => f(xs[0]), [x], seed: null);
+        var (y, gs) = Run(xs => f(xs[0]), [x], options);
         return (y, gs[0]);
     }
 
@@ -27,24 +27,28 @@ public static class Diff
     public static Func<Var, Var> Grad(Func<Var, Var> f) => x => ValueAndGrad(f, x).Grad;
 
     /// <summary>The value of scalar-valued <paramref name="f"/> and its gradients with respect to every input.</summary>
-    public static (Var Value, ImmutableArray<Var> Grads) ValueAndGrad(Func<IReadOnlyList<Var>, Var> f, params Var[] xs)
+    public static (Var Value, ImmutableArray<Var> Grads) ValueAndGrad(Func<IReadOnlyList<Var>, Var> f, params Var[] xs) =>
+        ValueAndGrad(f, xs, DiffOptions.Default);
+
+    /// <summary>As <see cref="ValueAndGrad(Func{IReadOnlyList{Var}, Var}, Var[])"/>, with explicit options.</summary>
+    public static (Var Value, ImmutableArray<Var> Grads) ValueAndGrad(Func<IReadOnlyList<Var>, Var> f, IReadOnlyList<Var> xs, DiffOptions options)
     {
-        var (y, gs) = Run(f, xs, seed: null);
+        var (y, gs) = Run(f, xs.ToArray(), options);
         return (y, gs.ToImmutableArray());
     }
 
     /// <summary>The value of scalar-valued <paramref name="f"/> and its gradient as a tree of the same paths as <paramref name="p"/>.</summary>
-    public static (Var Value, ParamTree<Var> Grads) ValueAndGrad(Func<ParamTree<Var>, Var> f, ParamTree<Var> p)
+    public static (Var Value, ParamTree<Var> Grads) ValueAndGrad(Func<ParamTree<Var>, Var> f, ParamTree<Var> p, DiffOptions? options = null)
     {
         var paths = p.Paths.ToArray();
-        var (y, gs) = Run(xs => f(ParamTree.FromPairs(paths.Select((k, i) => KeyValuePair.Create(k, xs[i])))), p.Values.ToArray(), seed: null);
+        var (y, gs) = Run(xs => f(ParamTree.FromPairs(paths.Select((k, i) => KeyValuePair.Create(k, xs[i])))), p.Values.ToArray(), options);
         return (y, ParamTree.FromPairs(paths.Select((k, i) => KeyValuePair.Create(k, gs[i]))));
     }
 
     /// <summary>The value of scalar-valued <paramref name="f"/> and its gradient, for a tree of tensors.</summary>
-    public static (Tensor Value, ParamTree<Tensor> Grads) ValueAndGrad(Func<ParamTree<Var>, Var> f, ParamTree<Tensor> p)
+    public static (Tensor Value, ParamTree<Tensor> Grads) ValueAndGrad(Func<ParamTree<Var>, Var> f, ParamTree<Tensor> p, DiffOptions? options = null)
     {
-        var (y, g) = ValueAndGrad(f, p.Map(t => new Var(t)));
+        var (y, g) = ValueAndGrad(f, p.Map(t => new Var(t)), options);
         return (y.Value, g.Map(v => v.Value));
     }
 
@@ -54,7 +58,7 @@ public static class Diff
     /// </summary>
     public static (Var Value, Func<Var, ImmutableArray<Var>> Pullback) Vjp(Func<IReadOnlyList<Var>, Var> f, params Var[] xs)
     {
-        var rec = Record(f, xs);
+        var rec = Record(f, xs, DiffOptions.Default);
         return (rec.Value, c => Backward(rec, c).ToImmutableArray());
     }
 
@@ -68,13 +72,13 @@ public static class Diff
     /// <summary>Records <paramref name="f"/> at <paramref name="xs"/> and returns the tape as an immutable listing.</summary>
     public static Trace Trace(Func<IReadOnlyList<Var>, Var> f, params Tensor[] xs)
     {
-        var rec = Record(f, xs.Select(x => new Var(x)).ToArray());
+        var rec = Record(f, xs.Select(x => new Var(x)).ToArray(), DiffOptions.Default);
         return new Trace(rec.Tape.Entries, rec.Output.IsRecorded && rec.Output.Tape == rec.Tape ? rec.Output.Index : -1);
     }
 
     private sealed record Recording(Tape Tape, Var[] Inputs, Var Output, Var Value, bool CreateGraph);
 
-    private static Recording Record(Func<IReadOnlyList<Var>, Var> f, Var[] xs)
+    private static Recording Record(Func<IReadOnlyList<Var>, Var> f, Var[] xs, DiffOptions options)
     {
         Tape? outer = null;
         foreach (var x in xs)
@@ -84,7 +88,8 @@ public static class Diff
                 throw new InvalidOperationException("Differentiation got inputs recorded on two different tapes; differentiate with respect to values from one differentiation at a time.");
             outer = x.Tape;
         }
-        var tape = outer ?? new Tape();
+        // NOTE: a nested differentiation records on the enclosing tape and so keeps the enclosing options.
+        var tape = outer ?? new Tape(options);
         var inputs = new Var[xs.Length];
         for (int i = 0; i < xs.Length; i++)
             inputs[i] = xs[i].Tape == tape
@@ -124,10 +129,10 @@ public static class Diff
         return grads;
     }
 
-    private static (Var Value, Var[] Grads) Run(Func<IReadOnlyList<Var>, Var> f, Var[] xs, Var? seed)
+    private static (Var Value, Var[] Grads) Run(Func<IReadOnlyList<Var>, Var> f, Var[] xs, DiffOptions? options)
     {
         if (xs.Length == 0) throw new ArgumentException("Differentiation needs at least one input.");
-        var rec = Record(f, xs);
-        return (rec.Value, Backward(rec, seed));
+        var rec = Record(f, xs, options ?? DiffOptions.Default);
+        return (rec.Value, Backward(rec, seed: null));
     }
 }

@@ -11,6 +11,11 @@ public sealed class Tape
 {
     private readonly List<TapeEntry> _entries = new();
 
+    internal Tape(DiffOptions options) => Options = options;
+
+    /// <summary>The settings of the differentiation that owns this tape.</summary>
+    internal DiffOptions Options { get; }
+
     /// <summary>Number of entries recorded so far.</summary>
     public int Count => _entries.Count;
 
@@ -36,6 +41,7 @@ public sealed class Tape
             InputVars = inputs.ToImmutableArray(),
             Pullback = pullback,
         };
+        if (Options.DetectAnomalies) AnomalyException.ThrowIfNotFinite(output, entry, AnomalyPhase.Forward);
         return Append(entry, output);
     }
 
@@ -77,6 +83,7 @@ public sealed class Tape
                 if (k < 0 || gx is null) continue;
                 if (gx.Shape != e.InputVars[j].Shape)
                     throw new InvalidOperationException($"The pullback of {e.Op} returned a cotangent of shape {gx.Shape} for input {j} of shape {e.InputVars[j].Shape}.");
+                if (Options.DetectAnomalies) AnomalyException.ThrowIfNotFinite(gx.Value, e, AnomalyPhase.Backward, j);
                 ct[k] = ct[k] is null ? gx : Op.Add(ct[k]!, gx);
             }
         }
