@@ -74,6 +74,16 @@ public sealed class ParamTree<T> : IReadOnlyList<KeyValuePair<string, T>>
     /// <summary>The leaves whose path satisfies <paramref name="keep"/>.</summary>
     public ParamTree<T> Filter(Func<string, T, bool> keep) => new(_items.Where(kv => keep(kv.Key, kv.Value)).ToImmutableArray());
 
+    /// <summary>
+    /// Splits the leaves by <paramref name="predicate"/> on their path, keeping order within each part:
+    /// <c>var (head, body) = p.Partition(path =&gt; path.StartsWith("fc."));</c>
+    /// </summary>
+    public (ParamTree<T> Matching, ParamTree<T> Others) Partition(Func<string, bool> predicate) =>
+        (Filter((k, _) => predicate(k)), Filter((k, _) => !predicate(k)));
+
+    /// <summary>The leaves of this tree followed by those of <paramref name="other"/>; a path in both is an error. Undoes <see cref="Partition"/> up to order.</summary>
+    public ParamTree<T> Concat(ParamTree<T> other) => new(_items.AddRange(other._items));
+
     /// <summary>A tree with the leaf at <paramref name="path"/> replaced or added.</summary>
     public ParamTree<T> With(string path, T value) =>
         _index.TryGetValue(path, out var i)
@@ -115,6 +125,22 @@ public static class ParamTree
 
     /// <summary>A tree of tensors from named entries (tensors or subtrees of tensors).</summary>
     public static ParamTree<Tensor> Of(params (string Name, object Value)[] entries) => Of<Tensor>(entries);
+
+    /// <summary>The number of scalars in all leaves (the parameter count); <see cref="ParamTree{T}.Count"/> is the number of leaves.</summary>
+    public static long ScalarCount(this ParamTree<Tensor> p)
+    {
+        long n = 0;
+        foreach (var kv in p) n += kv.Value.Size;
+        return n;
+    }
+
+    /// <summary>The number of scalars in all leaves of a tree of variables.</summary>
+    public static long ScalarCount(this ParamTree<Var> p)
+    {
+        long n = 0;
+        foreach (var kv in p) n += kv.Value.Shape.Size;
+        return n;
+    }
 
     /// <summary>A tree from (path, leaf) pairs in order.</summary>
     public static ParamTree<T> FromPairs<T>(IEnumerable<KeyValuePair<string, T>> pairs) => new(pairs.ToImmutableArray());

@@ -77,6 +77,14 @@ public abstract record Layer : ILayer
     public abstract Var Apply(ParamTree<Var> p, Var x, LayerContext ctx);
 
     public abstract Shape OutputShape(Shape input);
+
+    /// <summary>
+    /// A one-off parameterless layer from a function: <c>Layer.From(x =&gt; Op.Relu(x) * 2)</c>. See <see cref="Lambda"/>.
+    /// </summary>
+    /// <param name="apply">The output for an input.</param>
+    /// <param name="outputShape">The output shape for an input shape; when null it is found by running <paramref name="apply"/> on zeros.</param>
+    public static Lambda From(Func<Var, Var> apply, Func<Shape, Shape>? outputShape = null) =>
+        new((_, x, _) => apply(x), outputShape);
 }
 
 /// <summary>Conveniences over <see cref="ILayer"/>.</summary>
@@ -92,5 +100,5 @@ public static class LayerExtensions
 
     /// <summary>The number of scalar parameters.</summary>
     public static long ParameterCount(this ILayer layer) =>
-        layer.Init(Rng.Seed(0)).Values.Sum(t => (long)t.Size);
+        layer.Init(Rng.Seed(0)).ScalarCount();
 }
