@@ -65,7 +65,7 @@ public static class LayerDescribers
     {
         Conv2d c => new LayerInfo(
             (long)output[0] * c.OutChannels * output[2] * output[3] * (c.InChannels / c.Groups) * c.KernelSize * c.KernelSize,
-            new SpatialEffect.Window(c.KernelSize, c.Stride, c.Dilation),
+            new SpatialEffect.Window(c.KernelSize, c.Options.StrideH, c.Options.DilationH),
             (long)c.OutChannels * (c.InChannels / c.Groups) * c.KernelSize * c.KernelSize + (c.Bias ? c.OutChannels : 0)),
         Linear l => new LayerInfo(
             (long)(input.Size / Math.Max(1, input[^1])) * l.InFeatures * l.OutFeatures,
