@@ -69,6 +69,11 @@ public sealed record MultiStepLR : ISchedule
         while (passed < _milestones.Length && _milestones[passed] <= step) passed++;
         return BaseLr * Math.Pow(Gamma, passed);
     }
+
+    public bool Equals(MultiStepLR? other) =>
+        other is not null && BaseLr == other.BaseLr && Gamma == other.Gamma && _milestones.AsSpan().SequenceEqual(other._milestones);
+
+    public override int GetHashCode() => HashCode.Combine(BaseLr, Gamma, _milestones.Length);
 }
 
 /// <summary>lr = baseLr * gamma^step, as torch.optim.lr_scheduler.ExponentialLR.</summary>

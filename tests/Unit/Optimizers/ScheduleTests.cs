@@ -22,6 +22,10 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void MultiStepLR_SameSettings_AreEqual() =>
+        Assert.Equal(new MultiStepLR(0.1, [3, 1]), new MultiStepLR(0.1, [1, 3]));
+
+    [Fact]
     public void CosineAnnealingLR_Warmup_RisesLinearlyThenFallsToEtaMinAndStays()
     {
         var s = new CosineAnnealingLR(1.0, totalSteps: 14, etaMin: 0.1, warmupSteps: 4, warmupStartFactor: 0.2);
