@@ -9,7 +9,7 @@ namespace Cnn.Testing;
 /// (no ties in a max or a max-pool window, even after a finite-difference step).
 /// </summary>
 /// <param name="Margin">Smallest |x|: x = n + sign(n) Margin for normal n, or added outward to the distinct grid.</param>
-/// <param name="Distinct">A random permutation of the grid Spacing * (k - n/2 + 1/2), k = 0..n-1, instead of normal samples.</param>
+/// <param name="Distinct">A random permutation of the grid Spacing * (k - floor(n/2) + 1/2), k = 0..n-1 (never 0), instead of normal samples.</param>
 /// <param name="Spacing">Gap between distinct values.</param>
 public sealed record TensorValues(double Margin = 0, bool Distinct = false, double Spacing = 0.1)
 {
@@ -31,7 +31,7 @@ public sealed record TensorValues(double Margin = 0, bool Distinct = false, doub
             var perm = rng.Permutation(n);
             return Tensor.Generate(shape, dtype, i =>
             {
-                double c = perm[i] - n / 2.0 + 0.5;
+                double c = perm[i] - n / 2 + 0.5;
                 return Spacing * c + Math.Sign(c) * Margin;
             });
         }

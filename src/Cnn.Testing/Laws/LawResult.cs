@@ -44,10 +44,19 @@ public sealed class LawResult
 
     public override string ToString() => Report;
 
-    internal static LawResult Pass(string law, string subject, string summary = "", GradCheckResult? gradCheck = null) =>
+    /// <summary>A passed law; use with <see cref="Laws.Check{T}"/> for laws of your own.</summary>
+    public static LawResult Pass(string law, string subject, string summary = "") => Pass(law, subject, summary, null);
+
+    /// <summary>A failed law with a one-paragraph <paramref name="summary"/> of what went wrong.</summary>
+    public static LawResult Fail(string law, string subject, string summary) => Fail(law, subject, summary, null, null);
+
+    /// <summary>Passed when <paramref name="holds"/>, else failed with <paramref name="summary"/>.</summary>
+    public static LawResult Of(bool holds, string law, string subject, string summary) => holds ? Pass(law, subject) : Fail(law, subject, summary);
+
+    internal static LawResult Pass(string law, string subject, string summary, GradCheckResult? gradCheck) =>
         new(law, subject, true, $"passed: {law} law for {subject}" + (summary.Length > 0 ? ": " + summary : ""), null, gradCheck);
 
-    internal static LawResult Fail(string law, string subject, string summary, Func<string>? explain = null, GradCheckResult? gradCheck = null) =>
+    internal static LawResult Fail(string law, string subject, string summary, Func<string>? explain, GradCheckResult? gradCheck = null) =>
         new(law, subject, false, $"FAILED: {law} law for {subject}: {summary}", explain, gradCheck);
 
     internal static LawResult Threw(string law, string subject, Exception e) =>

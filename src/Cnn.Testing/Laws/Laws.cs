@@ -94,7 +94,7 @@ public static partial class Laws
         }
         try
         {
-            FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest), Prop.ForAll(cases.ToArbitrary(), (Func<Sample<T>, bool>)Holds));
+            FsCheck.Check.One(Config.QuickThrowOnFailure.WithQuietOnSuccess(true).WithMaxTest(maxTest), Prop.ForAll(cases.ToArbitrary(), (Func<Sample<T>, bool>)Holds));
         }
         catch (Exception e) when (last is not null)
         {
