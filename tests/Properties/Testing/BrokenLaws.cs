@@ -37,7 +37,7 @@ public class BrokenLaws
         public override ParamTree<Tensor> Init(Rng rng) => Conv.Init(rng);
 
         public override Var Apply(ParamTree<Var> p, Var x, LayerContext ctx) =>
-            Op.Custom("add_bias_no_grad", [Op.Conv2d(x, p["weight"], null, Conv.Stride, Conv.Padding, Conv.Dilation, Conv.Groups), p["bias"]],
+            Op.Custom("add_bias_no_grad", [Op.Conv2d(x, p["weight"], null, Conv.Options), p["bias"]],
                 v => Op.Add(v[0], Op.Reshape(v[1], 1, Conv.OutChannels, 1, 1)).Value,
                 (g, _, _) => [g, null]);
 
@@ -49,7 +49,7 @@ public class BrokenLaws
     {
         public override ParamTree<Tensor> Init(Rng rng) => Conv.Init(rng);
         public override Var Apply(ParamTree<Var> p, Var x, LayerContext ctx) => Conv.Forward(p, x, ctx).Output;
-        public override Shape OutputShape(Shape input) => (Conv with { Stride = 1 }).OutputShape(input);
+        public override Shape OutputShape(Shape input) => (Conv with { Options = Conv.Options with { StrideH = 1, StrideW = 1 } }).OutputShape(input);
     }
 
     private static readonly CaseGen<Conv2dCase> SquareConv = Gens.Conv2d(new Conv2dBounds(Square: true));
@@ -125,7 +125,7 @@ public class BrokenLaws
         var e = AssertCaught(() => Laws.CheckLayer(cases, LayerLaw.OutputShape), "output shape", "StrideBlindConv2d");
         var c = Assert.IsType<LayerCase>(e.Case);
         AssertSmall(c.Input);
-        Assert.Equal(2, ((StrideBlindConv2d)c.Layer).Conv.Stride);
+        Assert.Equal(2, ((StrideBlindConv2d)c.Layer).Conv.Options.StrideH);
         Assert.Contains("but the forward pass returned", e.Message);
     }
 
