@@ -16,7 +16,7 @@ public static partial class Op
     {
         if (x.Rank == 0)
             throw new ArgumentException($"ArgMax expects a tensor of rank at least 1 but got a scalar {x.Shape}; reshape it to [1].", nameof(x));
-        int a = Shape.NormalizeAxis(axis, x.Rank);
+        int a = CheckAxis("ArgMax", x.Shape, axis);
         if (x.Shape.Dims[a] == 0)
             throw new ArgumentException($"ArgMax over axis {axis} of {x.Shape} is undefined: the axis is empty.", nameof(x));
         return x.DType == DType.Float32

@@ -15,7 +15,7 @@ public static partial class Op
         var first = xs[0];
         if (first.Rank == 0)
             throw new ArgumentException($"Concat expects inputs of rank at least 1 but got a scalar; reshape the inputs to [1].", nameof(xs));
-        int a = Shape.NormalizeAxis(axis, first.Rank);
+        int a = CheckAxis("Concat", first.Shape, axis);
         var sizes = new int[xs.Count];
         int total = 0;
         for (int i = 0; i < xs.Count; i++)

@@ -10,7 +10,7 @@ public static partial class Op
     {
         if (x.Rank == 0)
             throw new ArgumentException($"Flatten expects a tensor of rank at least 1 but got a scalar; use Reshape(x, 1).", nameof(x));
-        int s = Shape.NormalizeAxis(startDim, x.Rank), e = Shape.NormalizeAxis(endDim, x.Rank);
+        int s = CheckAxis("Flatten", x.Shape, startDim), e = CheckAxis("Flatten", x.Shape, endDim);
         if (s > e)
             throw new ArgumentException($"Flatten expects startDim <= endDim but got {startDim} (axis {s}) and {endDim} (axis {e}) for {x.Shape}.");
         var dims = new int[x.Rank - (e - s)];

@@ -14,6 +14,8 @@ public static partial class Op
     {
         if (w.Rank != 2)
             throw new ArgumentException($"Linear expects a weight [out, in] but got {w.Shape}.");
+        Tensor.RequireSameDType("Linear", x.Value, w.Value);
+        if (b is not null) Tensor.RequireSameDType("Linear", x.Value, b.Value);
         int outFeatures = w.Shape[0], inFeatures = w.Shape[1];
         if (x.Rank == 0 || x.Shape[-1] != inFeatures)
             throw new ArgumentException($"Linear expects input [..., {inFeatures}] (weight {w.Shape}) but got {x.Shape}: the layer was built for {inFeatures} input features (flatten or reshape the input, or change the layer's in-features).");

@@ -11,7 +11,7 @@ public static partial class Op
     /// <param name="x">Any shape of rank at least 1; y has the same shape.</param>
     public static Var LogSoftmax(Var x, int axis = -1)
     {
-        int a = SoftmaxAxis("LogSoftmax", x.Shape, axis);
+        int a = CheckAxis("LogSoftmax", x.Shape, axis);
         return Record("log_softmax", SoftmaxForward(x.Value, a, log: true), LogSoftmaxPullback(a), $"axis={a}", x);
     }
 

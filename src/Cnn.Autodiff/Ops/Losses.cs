@@ -65,8 +65,12 @@ public static partial class Op
         Tensor.RequireSameDType(op, a.Value, b.Value);
     }
 
+    // NOTE: the mean over an empty batch is an error, where PyTorch returns NaN: a NaN loss surfaces steps later,
+    // far from its cause. The sum over an empty batch is 0, as in PyTorch.
     private static Var ApplyReduction(string op, Var loss, Reduction reduction) => reduction switch
     {
+        Reduction.Mean when loss.Value.Size == 0 => throw new ArgumentException(
+            $"{op} got an empty batch (per-element loss {loss.Shape}), whose mean is undefined (PyTorch returns NaN); skip empty batches, or use Reduction.Sum, which gives 0."),
         Reduction.Mean => Mean(loss),
         Reduction.Sum => Sum(loss),
         Reduction.None => loss,

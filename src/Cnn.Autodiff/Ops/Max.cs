@@ -11,14 +11,14 @@ public static partial class Op
     /// <remarks>NOTE: where several elements tie for the maximum, the cotangent is split evenly among them, as torch.amax.</remarks>
     public static Var Max(Var x, int[]? axes = null, bool keepDims = false)
     {
-        var kept = ReducedShape(x.Shape, axes, keepDims: true);
+        var kept = ReducedShape("Max", x.Shape, axes, keepDims: true);
         for (int i = 0; i < kept.Rank; i++)
             if (x.Shape.Dims[i] == 0 && kept.Dims[i] == 1)
                 throw new ArgumentException($"Max over axis {i} of {x.Shape} is undefined: the axis is empty. Reduce over non-empty axes only.");
         var y = x.DType == DType.Float32
             ? Tensor.Own(ReduceKernels.MaxTo(x.Value.Span<float>(), x.Shape, kept), kept)
             : Tensor.Own(ReduceKernels.MaxTo(x.Value.Span<double>(), x.Shape, kept), kept);
-        if (!keepDims) y = y.Reshape(ReducedShape(x.Shape, axes, keepDims: false));
+        if (!keepDims) y = y.Reshape(ReducedShape("Max", x.Shape, axes, keepDims: false));
         return Record("max", y, MaxPullback(kept), $"axes={AxesText(axes)} keepdims={keepDims}", x);
     }
 

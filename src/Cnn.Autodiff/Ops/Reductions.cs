@@ -17,6 +17,6 @@ public static partial class Op
         // m is a constant; where the maximum is not finite it is replaced by 0 so that x - m stays defined.
         var m = Elementwise.Unary<FiniteOrZeroKernel>(Max(StopGradient(x), axes, keepDims: true).Value);
         var y = Log(Sum(Exp(x - m), axes, keepDims: true)) + m;
-        return keepDims ? y : Reshape(y, ReducedShape(x.Shape, axes, keepDims: false).ToArray());
+        return keepDims ? y : Reshape(y, ReducedShape("LogSumExp", x.Shape, axes, keepDims: false).ToArray());
     }
 }

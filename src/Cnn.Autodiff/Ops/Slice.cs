@@ -15,7 +15,7 @@ public static partial class Op
     {
         if (x.Rank == 0) throw new ArgumentException("Slice expects a tensor of rank at least 1 but got a scalar.", nameof(x));
         if (step < 1) throw new ArgumentException($"Slice expects a step of at least 1 but got {step}: negative and zero steps are not supported, as in PyTorch.", nameof(step));
-        int a = Shape.NormalizeAxis(axis, x.Rank), n = x.Shape.Dims[a];
+        int a = CheckAxis("Slice", x.Shape, axis), n = x.Shape.Dims[a];
         int s = Math.Clamp(start < 0 ? start + n : start, 0, n);
         int e = Math.Clamp(end < 0 ? end + n : end, 0, n);
         int count = e > s ? (e - s + step - 1) / step : 0;

@@ -16,7 +16,7 @@ public static partial class Op
         if (x.Rank == 0 || x.Rank != shape.Rank)
             throw new ArgumentException($"SliceScatter expects x of the same rank (at least 1) as the target {shape} but got {x.Shape}.", nameof(x));
         if (step < 1) throw new ArgumentException($"SliceScatter expects a step of at least 1 but got {step}.", nameof(step));
-        int a = Shape.NormalizeAxis(axis, x.Rank), n = shape.Dims[a], count = x.Shape.Dims[a];
+        int a = CheckAxis("SliceScatter", x.Shape, axis), n = shape.Dims[a], count = x.Shape.Dims[a];
         for (int k = 0; k < shape.Rank; k++)
             if (k != a && x.Shape.Dims[k] != shape.Dims[k])
                 throw new ArgumentException($"SliceScatter along axis {a} expects x to match the target {shape} except along that axis, but got {x.Shape}.", nameof(x));

@@ -12,21 +12,13 @@ public static partial class Op
     /// <param name="x">Any shape of rank at least 1; y has the same shape.</param>
     public static Var Softmax(Var x, int axis = -1)
     {
-        int a = SoftmaxAxis("Softmax", x.Shape, axis);
+        int a = CheckAxis("Softmax", x.Shape, axis);
         return Record("softmax", SoftmaxForward(x.Value, a, log: false), SoftmaxPullback(a), $"axis={a}", x);
     }
 
     // gx = y * (g - sum(g * y)) along the axis: the Jacobian diag(y) - y y^T applied to g.
     private static Pullback SoftmaxPullback(int axis) => (g, _, y) =>
         [Multiply(y, Subtract(g, Sum(Multiply(g, y), [axis], keepDims: true)))];
-
-    /// <summary>The axis of a softmax-like op, normalised, or an error naming the op.</summary>
-    private static int SoftmaxAxis(string op, Shape s, int axis)
-    {
-        if (axis < -s.Rank || axis >= s.Rank)
-            throw new ArgumentException($"{op} got axis {axis} for an input of shape {s} (rank {s.Rank}); the axis must lie in [{-s.Rank}, {s.Rank - 1}], e.g. -1 for the last (class) axis.");
-        return axis < 0 ? axis + s.Rank : axis;
-    }
 
     /// <summary>Softmax (or log-softmax when <paramref name="log"/>) of x along normalised axis <paramref name="axis"/>.</summary>
     private static Tensor SoftmaxForward(Tensor x, int axis, bool log)

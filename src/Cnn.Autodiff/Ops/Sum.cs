@@ -8,24 +8,24 @@ public static partial class Op
     /// </summary>
     public static Var Sum(Var x, int[]? axes = null, bool keepDims = false)
     {
-        var kept = ReducedShape(x.Shape, axes, keepDims: true);
+        var kept = ReducedShape("Sum", x.Shape, axes, keepDims: true);
         var summed = SumTo(x, kept);
-        return keepDims ? summed : Reshape(summed, ReducedShape(x.Shape, axes, keepDims: false).ToArray());
+        return keepDims ? summed : Reshape(summed, ReducedShape("Sum", x.Shape, axes, keepDims: false).ToArray());
     }
 
     /// <summary>The mean over <paramref name="axes"/> (all axes when null or empty); see <see cref="Sum"/>.</summary>
     public static Var Mean(Var x, int[]? axes = null, bool keepDims = false)
     {
-        int count = x.Shape.Size / Math.Max(1, ReducedShape(x.Shape, axes, keepDims: true).Size);
+        int count = x.Shape.Size / Math.Max(1, ReducedShape("Mean", x.Shape, axes, keepDims: true).Size);
         return Sum(x, axes, keepDims) * (1.0 / count);
     }
 
     /// <summary>The shape left after reducing <paramref name="axes"/> (all when null or empty).</summary>
-    internal static Shape ReducedShape(Shape s, int[]? axes, bool keepDims)
+    internal static Shape ReducedShape(string op, Shape s, int[]? axes, bool keepDims)
     {
         var reduce = new bool[s.Rank];
         if (axes is null || axes.Length == 0) Array.Fill(reduce, true);
-        else foreach (var a in axes) reduce[Shape.NormalizeAxis(a, s.Rank)] = true;
+        else foreach (var a in axes) reduce[CheckAxis(op, s, a)] = true;
         var dims = new List<int>(s.Rank);
         for (int i = 0; i < s.Rank; i++)
             if (!reduce[i]) dims.Add(s.Dims[i]);

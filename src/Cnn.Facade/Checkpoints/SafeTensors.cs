@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Cnn.Autodiff;
 
 namespace Cnn.Facade.Checkpoints;
@@ -158,6 +159,10 @@ public static class SafeTensors
     {
         if (header.Length == 0 || header[0] != (byte)'{')
             throw Invalid(source, $"has a header that does not start with '{{' (first byte {(header.Length == 0 ? "none: the header is empty" : $"0x{header[0]:X2}")}); it is not a safetensors file");
+        // NOTE: JsonDocument checks the structure but leaves the UTF-8 of names and strings to be found when
+        // they are read (as an InvalidOperationException), so the encoding is checked here first.
+        if (!Utf8.IsValid(header))
+            throw Invalid(source, $"has a header that is not valid UTF-8 (first bad byte at header offset {FirstInvalidUtf8(header)}); it is corrupt");
         JsonDocument doc;
         try
         {
@@ -184,6 +189,12 @@ public static class SafeTensors
             CheckLayout(entries, source, bufferLength);
             return (entries, metadata);
         }
+    }
+
+    private static int FirstInvalidUtf8(byte[] bytes)
+    {
+        Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        return read;
     }
 
     private static ImmutableDictionary<string, string> ParseMetadata(JsonElement value, string source)

@@ -79,6 +79,6 @@ public class ReductionTests
     {
         Assert.Contains("ArgMax expects a tensor of rank at least 1", Assert.Throws<ArgumentException>(() => Op.ArgMax(Tensor.Scalar(1), 0)).Message);
         Assert.Contains("ArgMax over axis 1 of [3, 0]", Assert.Throws<ArgumentException>(() => Op.ArgMax(Tensor.Zeros([3, 0]), 1)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Op.ArgMax(Tensor.Zeros([3, 2]), 2));
+        Assert.Throws<ArgumentException>(() => Op.ArgMax(Tensor.Zeros([3, 2]), 2));
     }
 }
