@@ -51,9 +51,9 @@ public class GemmKernelTests
 
     public static IEnumerable<object[]> SmallSizes()
     {
-        // Sizes around the micro-kernel tiles (Mr = 6 or 12; Nr = 8, 16 or 32) and the empty and unit cases.
+        // Sizes around the micro-kernel tiles (Mr = 6 or 8; Nr = 8, 16 or 32) and the empty and unit cases.
         var rnd = new Random(12345);
-        int[] special = [0, 1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40];
+        int[] special = [0, 1, 2, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40];
         for (int t = 0; t < 24; t++)
             yield return [special[rnd.Next(special.Length)], special[rnd.Next(special.Length)], special[rnd.Next(special.Length)]];
         for (int t = 0; t < 16; t++)

@@ -1,0 +1,352 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace Cnn.Autodiff.Kernels;
+
+/// <summary>
+/// Convolution as implicit GEMM: the column matrix cols [Cg*KernelH*KernelW, OutH*OutW] of im2col is never
+/// built whole. Its blocks are copied straight from the input (or from a zero-padded copy of one sample)
+/// into the packed slivers the <see cref="IGemmMicroKernel{T}"/> reads, a block at a time, so they stay in
+/// cache. The forward pass multiplies the weights (packed once per call) by those slivers; the weight
+/// gradient multiplies column blocks (transposed while packing) by the output gradient.
+/// </summary>
+internal static unsafe class ConvGemm
+{
+    // Output positions per block of the forward pass (a multiple of every Nr): a KC x 512 float panel is 512 KiB, in L2.
+    private const int ColumnChunk = 512;
+
+    // Below this many multiply-adds in total a call runs on one thread.
+    internal const long ParallelMacs = 1L << 21;
+
+    // The forward pass cuts small batches into at least this many items (blocks of columns of a sample).
+    private const int MinItems = 8;
+
+    // The weight gradient sums per-chunk partials in chunk order; the chunking depends only on the batch size.
+    private const int WeightGradChunks = 8;
+
+    /// <summary>A run of consecutive output columns of cols that reads input positions Src, Src + s, ... (s the stride).</summary>
+    private readonly record struct Segment(nint Src, int Dst, int Len);
+
+    // Upper bound on the segments of a run of `columns` output columns.
+    private static int MaxSegments(int columns, int outW) => columns / outW + 2;
+
+    // The runs of output columns [j0, j1): one per output row, merged where the reads continue contiguously.
+    private static int Segments(Conv2dGeometry g, ConvInput l, int j0, int j1, Segment* segs)
+    {
+        int n = 0, ow = g.OutW;
+        for (int j = j0; j < j1;)
+        {
+            int oi = j / ow, oj = j - oi * ow, len = Math.Min(ow - oj, j1 - j);
+            nint src = oi * g.StrideH * l.Row + (nint)oj * g.StrideW;
+            if (n > 0 && g.StrideW == 1 && segs[n - 1].Src + segs[n - 1].Len == src)
+                segs[n - 1] = segs[n - 1] with { Len = segs[n - 1].Len + len };
+            else
+                segs[n++] = new Segment(src, j - j0, len);
+            j += len;
+        }
+        return n;
+    }
+
+    // dst[(p - p0) * ldd + t] = cols[p, j0 + t] for rows p in [p0, p1) and the columns the segments of
+    // [j0, j1) cover, and 0 for t in [j1 - j0, width).
+    private static void Fill<T>(T* src, nint* taps, int p0, int p1, Segment* segs, int nseg, int stride, T* dst, nint ldd, int filled, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int p = p0; p < p1; p++)
+        {
+            T* s = src + taps[p], d = dst + (p - p0) * ldd;
+            for (int i = 0; i < nseg; i++)
+            {
+                var seg = segs[i];
+                Copy(s + seg.Src, d + seg.Dst, seg.Len, stride);
+            }
+            for (int t = filled; t < width; t++) d[t] = T.Zero;
+        }
+    }
+
+    // d[t] = s[t * stride] for t < len, by whole vectors when stride is 1.
+    private static void Copy<T>(T* s, T* d, int len, int stride) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int t = 0;
+        if (stride == 1)
+        {
+            for (; t <= len - Vector512<T>.Count; t += Vector512<T>.Count) Vector512.Store(Vector512.Load(s + t), d + t);
+            for (; t <= len - Vector256<T>.Count; t += Vector256<T>.Count) Vector256.Store(Vector256.Load(s + t), d + t);
+            for (; t < len; t++) d[t] = s[t];
+        }
+        else
+            for (; t < len; t++) d[t] = s[t * stride];
+    }
+
+    /// <summary>y = conv(x, w) + b, as <see cref="Conv2dKernels.Forward{T}(T[], T[], T[], T[], Conv2dGeometry)"/>.</summary>
+    public static void Forward<T>(T[] x, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) new ForwardJob<T, GemmKernel512<T>>(g).Run(x, w, b, y);
+        else new ForwardJob<T, GemmKernel256<T>>(g).Run(x, w, b, y);
+    }
+
+    /// <summary>gw = the weight gradient, as <see cref="Conv2dKernels.WeightGrad{T}(T[], T[], T[], Conv2dGeometry)"/>.</summary>
+    public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) new WeightGradJob<T, GemmKernel512<T>>(g).Run(x, gy, gw);
+        else new WeightGradJob<T, GemmKernel256<T>>(g).Run(x, gy, gw);
+    }
+
+    /// <summary>
+    /// The forward pass. Items are (sample, range of column chunks); each computes every output channel of
+    /// its columns, so each output element is written by one item, summed over the patch in increasing order.
+    /// </summary>
+    private sealed class ForwardJob<T, K>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
+    {
+        private readonly ConvInput _l = new(g);
+        private readonly int _chunks = (g.OutPlane + ColumnChunk - 1) / ColumnChunk;
+        private readonly int _kgRows = Gemm.RoundUp(g.OutChannelsPerGroup, K.Mr);
+        private int _itemsPerSample;
+        private T* _x, _wp, _b, _y;
+        private nint* _taps;
+
+        public void Run(T[] x, T[] w, T[]? b, T[] y)
+        {
+            int patch = g.PatchSize, kg = g.OutChannelsPerGroup;
+            var packed = ArrayPool<T>.Shared.Rent(g.Groups * _kgRows * patch);
+            var taps = _l.Taps(g);
+            try
+            {
+                fixed (T* px = x, pw = w, pb = b, py = y, pp = packed)
+                fixed (nint* pt = taps)
+                {
+                    _x = px;
+                    _b = pb;
+                    _y = py;
+                    _wp = pp;
+                    _taps = pt;
+                    // The weights of each group, packed once: block pc holds slivers [kc, Mr] of rows of w.
+                    for (int grp = 0; grp < g.Groups; grp++)
+                        for (int pc = 0; pc < patch; pc += Gemm.KC)
+                        {
+                            int kc = Math.Min(Gemm.KC, patch - pc);
+                            for (int i = 0; i < kg; i += K.Mr)
+                                Gemm.PackA(pp + (nint)grp * _kgRows * patch + (nint)_kgRows * pc + (nint)i * kc,
+                                    pw + (nint)grp * kg * patch, patch, false, i, Math.Min(K.Mr, kg - i), pc, kc, K.Mr);
+                        }
+                    _itemsPerSample = g.Batch >= MinItems ? 1 : Math.Min(_chunks, (MinItems + g.Batch - 1) / g.Batch);
+                    int items = g.Batch * _itemsPerSample;
+                    Parallelism.For(0, items, Item, g.MacsPerSample * g.Batch >= ParallelMacs);
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(packed);
+            }
+        }
+
+        private void Item(int item)
+        {
+            int n = item / _itemsPerSample, q = item % _itemsPerSample, nr = K.Nr;
+            int c0 = q * _chunks / _itemsPerSample, c1 = (q + 1) * _chunks / _itemsPerSample;
+            int patch = g.PatchSize, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, plane = g.OutPlane;
+            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, _l.CopySize(g)));
+            var bpArray = ArrayPool<T>.Shared.Rent(Gemm.KC * ColumnChunk);
+            try
+            {
+                fixed (T* pad = padArray, bp = bpArray)
+                {
+                    Segment* segs = stackalloc Segment[MaxSegments(nr, g.OutW)];
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        T* src = _l.Source(_x + ((nint)n * g.InChannels + grp * cg) * g.InPlane, pad, g);
+                        T* wg = _wp + (nint)grp * _kgRows * patch;
+                        T* yg = _y + ((nint)n * g.OutChannels + grp * kg) * plane;
+                        for (int ch = c0; ch < c1; ch++)
+                        {
+                            int j0 = ch * ColumnChunk, nc = Math.Min(ColumnChunk, plane - j0);
+                            for (int pc = 0; pc < patch; pc += Gemm.KC)
+                            {
+                                int kc = Math.Min(Gemm.KC, patch - pc);
+                                for (int s = 0; s * nr < nc; s++)
+                                {
+                                    int jj = j0 + s * nr, w = Math.Min(nr, j0 + nc - jj);
+                                    int nseg = Segments(g, _l, jj, jj + w, segs);
+                                    Fill(src, _taps, pc, pc + kc, segs, nseg, g.StrideW, bp + (nint)s * kc * nr, nr, w, nr);
+                                }
+                                Gemm.Tiles<T, K>(wg + (nint)_kgRows * pc, bp, kg, nc, kc, yg + j0, plane, add: pc > 0);
+                            }
+                            if (_b != null)
+                                for (int k = 0; k < kg; k++)
+                                {
+                                    var row = new Span<T>(yg + (nint)k * plane + j0, nc);
+                                    TensorPrimitives.Add(row, _b[grp * kg + k], row);
+                                }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(padArray);
+                ArrayPool<T>.Shared.Return(bpArray);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The weight gradient gw^T [patch, Kg] = sum over samples of cols_n gy_n^T, per group. The batch is cut
+    /// into at most <c>WeightGradChunks</c> contiguous chunks fixed by the batch size; each chunk sums its
+    /// samples in order (over the output positions in blocks of KC, in increasing order) and the chunk
+    /// partials are added in chunk order.
+    /// </summary>
+    private sealed class WeightGradJob<T, K>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
+    {
+        private readonly ConvInput _l = new(g);
+        private readonly int _chunks = Math.Max(1, Math.Min(g.Batch, WeightGradChunks));
+        private readonly int _size = g.OutChannels * g.PatchSize;
+        private T[][] _partials = [];
+        private T* _x, _gy;
+        private nint* _taps;
+
+        public void Run(T[] x, T[] gy, T[] gw)
+        {
+            var taps = _l.Taps(g);
+            _partials = new T[_chunks][];
+            try
+            {
+                fixed (T* px = x, pg = gy)
+                fixed (nint* pt = taps)
+                {
+                    _x = px;
+                    _gy = pg;
+                    _taps = pt;
+                    Parallelism.For(0, _chunks, Chunk, g.MacsPerSample * g.Batch >= ParallelMacs);
+                }
+                var total = _partials[0].AsSpan(0, _size);
+                for (int ch = 1; ch < _chunks; ch++) TensorPrimitives.Add(total, _partials[ch].AsSpan(0, _size), total);
+                // gw[grp*Kg + k, p] = total[grp][p][k]
+                int kg = g.OutChannelsPerGroup, patch = g.PatchSize;
+                for (int grp = 0; grp < g.Groups; grp++)
+                    for (int p = 0; p < patch; p++)
+                        for (int k = 0; k < kg; k++)
+                            gw[(grp * kg + k) * patch + p] = total[(grp * patch + p) * kg + k];
+            }
+            finally
+            {
+                foreach (var a in _partials)
+                    if (a is not null) ArrayPool<T>.Shared.Return(a);
+            }
+        }
+
+        private void Chunk(int ch)
+        {
+            int mr = K.Mr, nr = K.Nr, kc0 = Gemm.KC, mc0 = Gemm.MC;
+            int patch = g.PatchSize, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, plane = g.OutPlane;
+            var acc = ArrayPool<T>.Shared.Rent(_size);
+            _partials[ch] = acc;
+            acc.AsSpan(0, _size).Clear();
+            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, _l.CopySize(g)));
+            var colsArray = ArrayPool<T>.Shared.Rent(mc0 * kc0);
+            var apArray = ArrayPool<T>.Shared.Rent(mc0 * kc0);
+            var bpArray = ArrayPool<T>.Shared.Rent(kc0 * Gemm.RoundUp(kg, nr));
+            try
+            {
+                fixed (T* pacc = acc, pad = padArray, cols = colsArray, ap = apArray, bp = bpArray)
+                {
+                    Segment* segs = stackalloc Segment[MaxSegments(kc0, g.OutW)];
+                    T** rows = stackalloc T*[mr];
+                    int end = (int)((long)(ch + 1) * g.Batch / _chunks);
+                    for (int n = (int)((long)ch * g.Batch / _chunks); n < end; n++)
+                        for (int grp = 0; grp < g.Groups; grp++)
+                        {
+                            T* src = _l.Source(_x + ((nint)n * g.InChannels + grp * cg) * g.InPlane, pad, g);
+                            T* gyg = _gy + ((nint)n * g.OutChannels + grp * kg) * plane;
+                            T* accg = pacc + (nint)grp * patch * kg;
+                            for (int jb = 0; jb < plane; jb += kc0)
+                            {
+                                int kc = Math.Min(kc0, plane - jb);
+                                for (int k0 = 0; k0 < kg; k0 += nr)
+                                    Gemm.PackB(bp + (nint)(k0 / nr) * kc * nr, gyg, plane, true, jb, kc, k0, Math.Min(nr, kg - k0), nr);
+                                int nseg = Segments(g, _l, jb, jb + kc, segs);
+                                bool contiguous = nseg == 1 && g.StrideW == 1;
+                                for (int p0 = 0; p0 < patch; p0 += mc0)
+                                {
+                                    int mc = Math.Min(mc0, patch - p0);
+                                    // Rows of the column block: read in place when contiguous, else gathered into cols first.
+                                    if (!contiguous) Fill(src, _taps, p0, p0 + mc, segs, nseg, g.StrideW, cols, kc, kc, kc);
+                                    for (int i = 0; i < mc; i += mr)
+                                    {
+                                        int h = Math.Min(mr, mc - i);
+                                        for (int r = 0; r < h; r++)
+                                            rows[r] = contiguous ? src + _taps[p0 + i + r] + segs[0].Src : cols + (nint)(i + r) * kc;
+                                        Gemm.Interleave(rows, h, kc, ap + (nint)(i / mr) * kc * mr, mr);
+                                    }
+                                    Gemm.Tiles<T, K>(ap, bp, mc, kg, kc, accg + (nint)p0 * kg, kg, add: true);
+                                }
+                            }
+                        }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(padArray);
+                ArrayPool<T>.Shared.Return(colsArray);
+                ArrayPool<T>.Shared.Return(apArray);
+                ArrayPool<T>.Shared.Return(bpArray);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Where one sample-group of the input is read from: the input itself when every tap falls inside it,
+/// otherwise a zero-padded copy [Cg, Hp, Wp] with the input at (PadTop, PadLeft) that covers every tap.
+/// </summary>
+internal readonly unsafe struct ConvInput
+{
+    public readonly bool Padded;
+    public readonly int Hp, Wp;
+    public readonly nint Plane, Row;
+
+    public ConvInput(Conv2dGeometry g)
+    {
+        Hp = (g.OutH - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1;
+        Wp = (g.OutW - 1) * g.StrideW + (g.KernelW - 1) * g.DilationW + 1;
+        Padded = g.PadTop != 0 || g.PadLeft != 0 || Hp > g.InH || Wp > g.InW;
+        Plane = Padded ? (nint)Hp * Wp : g.InPlane;
+        Row = Padded ? Wp : g.InW;
+    }
+
+    public int CopySize(Conv2dGeometry g) => Padded ? g.InChannelsPerGroup * Hp * Wp : 0;
+
+    // taps[(c*KernelH + a)*KernelW + e]: the offset of the read of output (0, 0) at channel c, tap (a, e).
+    public nint[] Taps(Conv2dGeometry g)
+    {
+        var taps = new nint[g.PatchSize];
+        for (int c = 0, p = 0; c < g.InChannelsPerGroup; c++)
+            for (int a = 0; a < g.KernelH; a++)
+                for (int e = 0; e < g.KernelW; e++)
+                    taps[p++] = c * Plane + a * g.DilationH * Row + e * g.DilationW;
+        return taps;
+    }
+
+    // The sample-group's readable input: x itself, or x copied into pad with zeros around it.
+    public T* Source<T>(T* x, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Padded) return x;
+        int cols = Math.Max(0, Math.Min(g.InW, Wp - g.PadLeft));
+        for (int c = 0; c < g.InChannelsPerGroup; c++)
+            for (int r = 0; r < Hp; r++)
+            {
+                var row = new Span<T>(pad + c * Plane + (nint)r * Wp, Wp);
+                int ih = r - g.PadTop;
+                if ((uint)ih >= (uint)g.InH || cols == 0)
+                {
+                    row.Clear();
+                    continue;
+                }
+                row[..g.PadLeft].Clear();
+                new ReadOnlySpan<T>(x + (c * g.InH + ih) * (nint)g.InW, cols).CopyTo(row.Slice(g.PadLeft, cols));
+                row[(g.PadLeft + cols)..].Clear();
+            }
+        return pad;
+    }
+}
