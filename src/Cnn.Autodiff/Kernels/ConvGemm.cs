@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Cnn.Autodiff.Kernels;
@@ -33,6 +34,7 @@ internal static unsafe class ConvGemm
     private static int MaxSegments(int columns, int outW) => columns / outW + 2;
 
     // The runs of output columns [j0, j1): one per output row, merged where the reads continue contiguously.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Segments(Conv2dGeometry g, ConvInput l, int j0, int j1, Segment* segs)
     {
         int n = 0, ow = g.OutW;
@@ -51,6 +53,7 @@ internal static unsafe class ConvGemm
 
     // dst[(p - p0) * ldd + t] = cols[p, j0 + t] for rows p in [p0, p1) and the columns the segments of
     // [j0, j1) cover, and 0 for t in [j1 - j0, width).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Fill<T>(T* src, nint* taps, int p0, int p1, Segment* segs, int nseg, int stride, T* dst, nint ldd, int filled, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -67,6 +70,7 @@ internal static unsafe class ConvGemm
     }
 
     // d[t] = s[t * stride] for t < len, by whole vectors when stride is 1.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Copy<T>(T* s, T* d, int len, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int t = 0;

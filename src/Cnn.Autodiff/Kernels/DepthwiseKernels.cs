@@ -50,6 +50,7 @@ internal static unsafe class DepthwiseKernels
     }
 
     // dst[j] = bias + sum_t w[t] src[off[t] + j] for j < width.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row<T>(T* src, nint* off, T* w, int taps, T bias, T* dst, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0;
@@ -115,6 +116,7 @@ internal static unsafe class DepthwiseKernels
     }
 
     // Adds a[j] b[j] for j < width to the accumulators: whole Vector512s, then Vector256s, then scalars.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot<T>(T* a, T* b, int width, ref Vector512<T> wide, ref Vector256<T> narrow, ref T scalar) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0;

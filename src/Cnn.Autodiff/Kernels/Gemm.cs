@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -171,6 +172,7 @@ public static class Gemm
     /// incremented by, the product of the packed A block (ceil(mc/Mr) slivers [kc, Mr]) and the packed B block
     /// (ceil(nc/Nr) slivers [kc, Nr]). Edge tiles go through a scratch tile, so only C[mc, nc] is written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Tiles<T, K>(T* ap, T* bp, int mc, int nc, int kc, T* c, nint ldc, bool add)
         where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
     {
@@ -205,6 +207,7 @@ public static class Gemm
     /// Packs op(A)[i0 : i0+h, pc : pc+kc] into one sliver [kc, mr], zero rows past h. A is stored with row
     /// stride <paramref name="lda"/>: as op(A) ([m, k]), or as its transpose ([k, m]) when <paramref name="transA"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void PackA<T>(T* dst, T* a, nint lda, bool transA, int i0, int h, int pc, int kc, int mr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -227,6 +230,7 @@ public static class Gemm
     /// Packs op(B)[pc : pc+kc, j0 : j0+w] into one sliver [kc, nr], zero columns past w. B is stored with row
     /// stride <paramref name="ldb"/>: as op(B) ([k, n]), or as its transpose ([n, k]) when <paramref name="transB"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void PackB<T>(T* dst, T* b, nint ldb, bool transB, int pc, int kc, int j0, int w, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -245,6 +249,7 @@ public static class Gemm
     /// dst[p * ld + r] = rows[r][p] for r &lt; count and p &lt; kc, and 0 for count &lt;= r &lt; ld: a transpose of
     /// <paramref name="count"/> row segments into interleaved [kc, ld] form, by 8 x 8 register transposes for float.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Interleave<T>(T** rows, int count, int kc, T* dst, int ld) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int r0 = 0;
@@ -259,6 +264,7 @@ public static class Gemm
     }
 
     // dst[p * ld + r] = rows[r][p] for r < 8, p < kc.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Interleave8(float** rows, int kc, float* dst, nint ld)
     {
         float* s0 = rows[0], s1 = rows[1], s2 = rows[2], s3 = rows[3], s4 = rows[4], s5 = rows[5], s6 = rows[6], s7 = rows[7];
@@ -295,6 +301,7 @@ public static class Gemm
     }
 
     /// <summary>dst[0 : w] = src[0 : w] and dst[w : width] = 0, by whole vectors where they fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void CopyPadded<T>(T* src, T* dst, int w, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0, v = Vector512<T>.Count;
