@@ -57,31 +57,24 @@ internal static unsafe class ConvGemm
     private static void Fill<T>(T* src, nint* taps, int p0, int p1, Segment* segs, int nseg, int stride, T* dst, nint ldd, int filled, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int p = p0; p < p1; p++)
+        for (int i = 0; i < nseg; i++)
         {
-            T* s = src + taps[p], d = dst + (p - p0) * ldd;
-            for (int i = 0; i < nseg; i++)
-            {
-                var seg = segs[i];
-                Copy(s + seg.Src, d + seg.Dst, seg.Len, stride);
-            }
-            for (int t = filled; t < width; t++) d[t] = T.Zero;
+            var seg = segs[i];
+            T* s = src + seg.Src, d = dst + seg.Dst;
+            if (stride == 1 && seg.Len == Vector512<T>.Count)
+                for (int p = p0; p < p1; p++) Vector512.Store(Vector512.Load(s + taps[p]), d + (p - p0) * ldd);
+            else if (stride == 1 && seg.Len == 2 * Vector512<T>.Count)
+                for (int p = p0; p < p1; p++)
+                {
+                    T* sp = s + taps[p], dp = d + (p - p0) * ldd;
+                    Vector512.Store(Vector512.Load(sp), dp);
+                    Vector512.Store(Vector512.Load(sp + Vector512<T>.Count), dp + Vector512<T>.Count);
+                }
+            else
+                for (int p = p0; p < p1; p++) ConvInput.Copy(s + taps[p], d + (p - p0) * ldd, seg.Len, stride);
         }
-    }
-
-    // d[t] = s[t * stride] for t < len, by whole vectors when stride is 1.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Copy<T>(T* s, T* d, int len, int stride) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int t = 0;
-        if (stride == 1)
-        {
-            for (; t <= len - Vector512<T>.Count; t += Vector512<T>.Count) Vector512.Store(Vector512.Load(s + t), d + t);
-            for (; t <= len - Vector256<T>.Count; t += Vector256<T>.Count) Vector256.Store(Vector256.Load(s + t), d + t);
-            for (; t < len; t++) d[t] = s[t];
-        }
-        else
-            for (; t < len; t++) d[t] = s[t * stride];
+        if (filled < width)
+            for (int p = p0; p < p1; p++) new Span<T>(dst + (p - p0) * ldd + filled, width - filled).Clear();
     }
 
     /// <summary>y = conv(x, w) + b, as <see cref="Conv2dKernels.Forward{T}(T[], T[], T[], T[], Conv2dGeometry)"/>.</summary>
@@ -107,6 +100,7 @@ internal static unsafe class ConvGemm
         private readonly ConvInput _l = new(g);
         private readonly int _chunks = (g.OutPlane + ColumnChunk - 1) / ColumnChunk;
         private readonly int _kgRows = Gemm.RoundUp(g.OutChannelsPerGroup, K.Mr);
+        private readonly int _depth = Gemm.Depth(g.PatchSize);
         private int _itemsPerSample;
         private T* _x, _wp, _b, _y;
         private nint* _taps;
@@ -128,9 +122,9 @@ internal static unsafe class ConvGemm
                     _taps = pt;
                     // The weights of each group, packed once: block pc holds slivers [kc, Mr] of rows of w.
                     for (int grp = 0; grp < g.Groups; grp++)
-                        for (int pc = 0; pc < patch; pc += Gemm.KC)
+                        for (int pc = 0; pc < patch; pc += _depth)
                         {
-                            int kc = Math.Min(Gemm.KC, patch - pc);
+                            int kc = Math.Min(_depth, patch - pc);
                             for (int i = 0; i < kg; i += K.Mr)
                                 Gemm.PackA(pp + (nint)grp * _kgRows * patch + (nint)_kgRows * pc + (nint)i * kc,
                                     pw + (nint)grp * kg * patch, patch, false, i, Math.Min(K.Mr, kg - i), pc, kc, K.Mr);
@@ -151,7 +145,7 @@ internal static unsafe class ConvGemm
             int n = item / _itemsPerSample, q = item % _itemsPerSample, nr = K.Nr;
             int c0 = q * _chunks / _itemsPerSample, c1 = (q + 1) * _chunks / _itemsPerSample;
             int patch = g.PatchSize, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, plane = g.OutPlane;
-            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, _l.CopySize(g)));
+            var padArray = _l.Rent<T>(g);
             var bpArray = ArrayPool<T>.Shared.Rent(Gemm.KC * ColumnChunk);
             try
             {
@@ -166,9 +160,9 @@ internal static unsafe class ConvGemm
                         for (int ch = c0; ch < c1; ch++)
                         {
                             int j0 = ch * ColumnChunk, nc = Math.Min(ColumnChunk, plane - j0);
-                            for (int pc = 0; pc < patch; pc += Gemm.KC)
+                            for (int pc = 0; pc < patch; pc += _depth)
                             {
-                                int kc = Math.Min(Gemm.KC, patch - pc);
+                                int kc = Math.Min(_depth, patch - pc);
                                 for (int s = 0; s * nr < nc; s++)
                                 {
                                     int jj = j0 + s * nr, w = Math.Min(nr, j0 + nc - jj);
@@ -242,12 +236,12 @@ internal static unsafe class ConvGemm
 
         private void Chunk(int ch)
         {
-            int mr = K.Mr, nr = K.Nr, kc0 = Gemm.KC, mc0 = Gemm.MC;
+            int mr = K.Mr, nr = K.Nr, kc0 = Gemm.KC, mc0 = Gemm.MC, depth = Gemm.Depth(g.OutPlane);
             int patch = g.PatchSize, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, plane = g.OutPlane;
             var acc = ArrayPool<T>.Shared.Rent(_size);
             _partials[ch] = acc;
             acc.AsSpan(0, _size).Clear();
-            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, _l.CopySize(g)));
+            var padArray = _l.Rent<T>(g);
             var colsArray = ArrayPool<T>.Shared.Rent(mc0 * kc0);
             var apArray = ArrayPool<T>.Shared.Rent(mc0 * kc0);
             var bpArray = ArrayPool<T>.Shared.Rent(kc0 * Gemm.RoundUp(kg, nr));
@@ -264,9 +258,9 @@ internal static unsafe class ConvGemm
                             T* src = _l.Source(_x + ((nint)n * g.InChannels + grp * cg) * g.InPlane, pad, g);
                             T* gyg = _gy + ((nint)n * g.OutChannels + grp * kg) * plane;
                             T* accg = pacc + (nint)grp * patch * kg;
-                            for (int jb = 0; jb < plane; jb += kc0)
+                            for (int jb = 0; jb < plane; jb += depth)
                             {
-                                int kc = Math.Min(kc0, plane - jb);
+                                int kc = Math.Min(depth, plane - jb);
                                 for (int k0 = 0; k0 < kg; k0 += nr)
                                     Gemm.PackB(bp + (nint)(k0 / nr) * kc * nr, gyg, plane, true, jb, kc, k0, Math.Min(nr, kg - k0), nr);
                                 int nseg = Segments(g, _l, jb, jb + kc, segs);
@@ -333,24 +327,42 @@ internal readonly unsafe struct ConvInput
     }
 
     // The sample-group's readable input: x itself, or x copied into pad with zeros around it.
+    /// <summary>A buffer for <see cref="Source{T}"/> from the shared pool, zeroed: its padding stays zero across samples.</summary>
+    public T[] Rent<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var pad = ArrayPool<T>.Shared.Rent(Math.Max(1, CopySize(g)));
+        pad.AsSpan(0, CopySize(g)).Clear();
+        return pad;
+    }
+
+    /// <summary>
+    /// The sample-group's readable input: x itself, or x copied into the interior of <paramref name="pad"/>
+    /// (a buffer from <see cref="Rent{T}"/>, used only for this geometry, whose padding is still zero).
+    /// </summary>
     public T* Source<T>(T* x, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Padded) return x;
         int cols = Math.Max(0, Math.Min(g.InW, Wp - g.PadLeft));
+        int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(Hp, g.PadTop + g.InH);
+        if (cols == 0) return pad;
         for (int c = 0; c < g.InChannelsPerGroup; c++)
-            for (int r = 0; r < Hp; r++)
-            {
-                var row = new Span<T>(pad + c * Plane + (nint)r * Wp, Wp);
-                int ih = r - g.PadTop;
-                if ((uint)ih >= (uint)g.InH || cols == 0)
-                {
-                    row.Clear();
-                    continue;
-                }
-                row[..g.PadLeft].Clear();
-                new ReadOnlySpan<T>(x + (c * g.InH + ih) * (nint)g.InW, cols).CopyTo(row.Slice(g.PadLeft, cols));
-                row[(g.PadLeft + cols)..].Clear();
-            }
+            for (int r = r0; r < r1; r++)
+                Copy(x + (c * g.InH + r - g.PadTop) * (nint)g.InW, pad + c * Plane + (nint)r * Wp + g.PadLeft, cols, 1);
         return pad;
+    }
+
+    /// <summary>d[t] = s[t * stride] for t &lt; len, by whole vectors when stride is 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Copy<T>(T* s, T* d, int len, int stride) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int t = 0;
+        if (stride == 1)
+        {
+            for (; t <= len - Vector512<T>.Count; t += Vector512<T>.Count) Vector512.Store(Vector512.Load(s + t), d + t);
+            for (; t <= len - Vector256<T>.Count; t += Vector256<T>.Count) Vector256.Store(Vector256.Load(s + t), d + t);
+            for (; t < len; t++) d[t] = s[t];
+        }
+        else
+            for (; t < len; t++) d[t] = s[t * stride];
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -13,6 +14,12 @@ namespace Cnn.Autodiff.Kernels;
 /// </summary>
 internal static unsafe class DepthwiseKernels
 {
+    // The weight gradient sums per-chunk partials in chunk order; the chunking depends only on the batch size.
+    private const int WeightGradChunks = 8;
+
+    // The forward pass runs contiguous ranges of planes, at most this many, so each range reuses one padded buffer.
+    private const int PlaneItems = 64;
+
     /// <summary>Whether <paramref name="g"/> is depthwise with unit horizontal stride, the case these kernels serve.</summary>
     public static bool Applies(Conv2dGeometry g) => g.InChannelsPerGroup == 1 && g.OutChannelsPerGroup == 1 && g.StrideW == 1;
 
@@ -25,20 +32,27 @@ internal static unsafe class DepthwiseKernels
         var input = new ConvInput(g);
         int taps = g.KernelH * g.KernelW, planes = g.Batch * g.OutChannels;
         var offsets = TapOffsets(g, input);
-        void Plane(int p)
+        int items = Math.Min(planes, PlaneItems);
+        void Planes(int item)
         {
-            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, input.CopySize(g)));
+            var padArray = input.Rent<T>(g);
             try
             {
                 fixed (T* px = x, pw = w, py = y, pad = padArray)
                 fixed (nint* off = offsets)
                 {
-                    int c = p % g.OutChannels;
-                    T* src = input.Source(px + (nint)p * g.InPlane, pad, g);
-                    T* wc = pw + (nint)c * taps;
-                    T bias = b is null ? T.Zero : b[c];
-                    for (int i = 0; i < g.OutH; i++)
-                        Row(src + i * g.StrideH * input.Row, off, wc, taps, bias, py + (nint)p * g.OutPlane + (nint)i * g.OutW, g.OutW);
+                    for (int p = (int)((long)item * planes / items), end = (int)((long)(item + 1) * planes / items); p < end; p++)
+                    {
+                        int c = p % g.OutChannels;
+                        T* src = input.Source(px + (nint)p * g.InPlane, pad, g);
+                        T* wc = pw + (nint)c * taps;
+                        T bias = b is null ? T.Zero : b[c];
+                        T* yp = py + (nint)p * g.OutPlane;
+                        if (taps == 9) Plane3x3(src, input.Row * g.StrideH, off, wc, bias, yp, g.OutH, g.OutW);
+                        else
+                            for (int i = 0; i < g.OutH; i++)
+                                Row(src + i * g.StrideH * input.Row, off, wc, taps, bias, yp + (nint)i * g.OutW, g.OutW);
+                    }
                 }
             }
             finally
@@ -46,7 +60,36 @@ internal static unsafe class DepthwiseKernels
                 ArrayPool<T>.Shared.Return(padArray);
             }
         }
-        Parallelism.For(0, planes, Plane, g.MacsPerSample * g.Batch >= ConvGemm.ParallelMacs);
+        Parallelism.For(0, items, Planes, g.MacsPerSample * g.Batch >= ConvGemm.ParallelMacs);
+    }
+
+    // Row for nine taps (3x3 kernels) over a whole plane: the weights stay in registers. src advances rowStep per output row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Plane3x3<T>(T* src, nint rowStep, nint* off, T* w, T bias, T* dst, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6], o7 = off[7], o8 = off[8];
+        Vector512<T> w0 = Vector512.Create(w[0]), w1 = Vector512.Create(w[1]), w2 = Vector512.Create(w[2]),
+            w3 = Vector512.Create(w[3]), w4 = Vector512.Create(w[4]), w5 = Vector512.Create(w[5]),
+            w6 = Vector512.Create(w[6]), w7 = Vector512.Create(w[7]), w8 = Vector512.Create(w[8]), b = Vector512.Create(bias);
+        int vec = width - width % Vector512<T>.Count;
+        for (int i = 0; i < rows; i++, src += rowStep, dst += width)
+        {
+            for (int j = 0; j < vec; j += Vector512<T>.Count)
+            {
+                T* s = src + j;
+                var acc = Fma(w0, Vector512.Load(s + o0), b);
+                acc = Fma(w1, Vector512.Load(s + o1), acc);
+                acc = Fma(w2, Vector512.Load(s + o2), acc);
+                acc = Fma(w3, Vector512.Load(s + o3), acc);
+                acc = Fma(w4, Vector512.Load(s + o4), acc);
+                acc = Fma(w5, Vector512.Load(s + o5), acc);
+                acc = Fma(w6, Vector512.Load(s + o6), acc);
+                acc = Fma(w7, Vector512.Load(s + o7), acc);
+                acc = Fma(w8, Vector512.Load(s + o8), acc);
+                acc.Store(dst + j);
+            }
+            if (vec < width) Row(src + vec, off, w, 9, bias, dst + vec, width - vec);
+        }
     }
 
     // dst[j] = bias + sum_t w[t] src[off[t] + j] for j < width.
@@ -75,56 +118,107 @@ internal static unsafe class DepthwiseKernels
     }
 
     /// <summary>
-    /// gw[c, 0, a, e] = sum_{n, i, j} gy[n, c, i, j] x[n, c, i*sh - pt + a*dh, j - pl + e*dw]. Each channel is
-    /// summed by one thread, over samples in order, so the result does not depend on the thread count.
+    /// gw[c, 0, a, e] = sum_{n, i, j} gy[n, c, i, j] x[n, c, i*sh - pt + a*dh, j - pl + e*dw]. The batch is cut
+    /// into at most <c>WeightGradChunks</c> contiguous chunks fixed by the batch size, each read in memory
+    /// order (sample by sample, channel by channel) into per-chunk accumulators; the chunk partials are added
+    /// in chunk order, so the result does not depend on the thread count.
     /// </summary>
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var input = new ConvInput(g);
-        int taps = g.KernelH * g.KernelW;
+        int taps = g.KernelH * g.KernelW, channels = g.OutChannels, size = channels * taps;
+        int chunks = Math.Max(1, Math.Min(g.Batch, WeightGradChunks));
         var offsets = TapOffsets(g, input);
-        void Channel(int c)
+        var partials = new T[chunks][];
+        void Chunk(int ch)
         {
-            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, input.CopySize(g)));
-            var wide = new Vector512<T>[taps];
-            var narrow = new Vector256<T>[taps];
-            var scalar = new T[taps];
+            var padArray = input.Rent<T>(g);
+            var wide = new Vector512<T>[size];
+            var narrow = new Vector256<T>[size];
+            var scalar = new T[size];
             try
             {
-                fixed (T* px = x, pg = gy, pad = padArray)
+                fixed (T* px = x, pg = gy, pad = padArray, ps = scalar)
+                fixed (Vector512<T>* pw = wide)
+                fixed (Vector256<T>* pn = narrow)
                 fixed (nint* off = offsets)
                 {
-                    for (int n = 0; n < g.Batch; n++)
-                    {
-                        nint p = (nint)n * g.OutChannels + c;
-                        T* src = input.Source(px + p * g.InPlane, pad, g);
-                        for (int t = 0; t < taps; t++)
-                            for (int i = 0; i < g.OutH; i++)
-                                Dot(pg + p * g.OutPlane + (nint)i * g.OutW, src + i * g.StrideH * input.Row + off[t], g.OutW,
-                                    ref wide[t], ref narrow[t], ref scalar[t]);
-                    }
+                    int end = (int)((long)(ch + 1) * g.Batch / chunks);
+                    for (int n = (int)((long)ch * g.Batch / chunks); n < end; n++)
+                        for (int c = 0; c < channels; c++)
+                        {
+                            nint p = (nint)n * channels + c;
+                            T* src = input.Source(px + p * g.InPlane, pad, g);
+                            int a = c * taps;
+                            if (taps == 9) Dots3x3(pg + p * g.OutPlane, src, input.Row * g.StrideH, off, g.OutH, g.OutW, pw + a, pn + a, ps + a);
+                            else
+                                for (int t = 0; t < taps; t++)
+                                    for (int i = 0; i < g.OutH; i++)
+                                        Dot(pg + p * g.OutPlane + (nint)i * g.OutW, src + i * g.StrideH * input.Row + off[t], g.OutW, pw + a + t, pn + a + t, ps + a + t);
+                        }
                 }
-                for (int t = 0; t < taps; t++)
-                    gw[c * taps + t] = Vector512.Sum(wide[t]) + Vector256.Sum(narrow[t]) + scalar[t];
+                var partial = new T[size];
+                for (int i = 0; i < size; i++) partial[i] = Vector512.Sum(wide[i]) + Vector256.Sum(narrow[i]) + scalar[i];
+                partials[ch] = partial;
             }
             finally
             {
                 ArrayPool<T>.Shared.Return(padArray);
             }
         }
-        Parallelism.For(0, g.OutChannels, Channel, g.MacsPerSample * g.Batch >= ConvGemm.ParallelMacs);
+        Parallelism.For(0, chunks, Chunk, g.MacsPerSample * g.Batch >= ConvGemm.ParallelMacs);
+        var total = gw.AsSpan(0, size);
+        partials[0].CopyTo(total);
+        for (int ch = 1; ch < chunks; ch++) TensorPrimitives.Add(total, partials[ch], total);
+    }
+
+    // Dot for nine taps over a whole plane of gy: the nine Vector512 accumulators stay in registers, each
+    // gy vector is loaded once; the columns past the last whole Vector512 go through Dot.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dots3x3<T>(T* gy, T* src, nint rowStep, nint* off, int rows, int width, Vector512<T>* wide, Vector256<T>* narrow, T* scalar)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6], o7 = off[7], o8 = off[8];
+        Vector512<T> a0 = wide[0], a1 = wide[1], a2 = wide[2], a3 = wide[3], a4 = wide[4], a5 = wide[5], a6 = wide[6], a7 = wide[7], a8 = wide[8];
+        int vec = width - width % Vector512<T>.Count;
+        for (int i = 0; i < rows; i++, src += rowStep, gy += width)
+        {
+            for (int j = 0; j < vec; j += Vector512<T>.Count)
+            {
+                var v = Vector512.Load(gy + j);
+                T* s = src + j;
+                a0 = Fma(v, Vector512.Load(s + o0), a0);
+                a1 = Fma(v, Vector512.Load(s + o1), a1);
+                a2 = Fma(v, Vector512.Load(s + o2), a2);
+                a3 = Fma(v, Vector512.Load(s + o3), a3);
+                a4 = Fma(v, Vector512.Load(s + o4), a4);
+                a5 = Fma(v, Vector512.Load(s + o5), a5);
+                a6 = Fma(v, Vector512.Load(s + o6), a6);
+                a7 = Fma(v, Vector512.Load(s + o7), a7);
+                a8 = Fma(v, Vector512.Load(s + o8), a8);
+            }
+            // Fewer than a Vector512 of columns remain, so Dot leaves wide untouched; a0..a8 are stored below.
+            if (vec < width)
+                for (int t = 0; t < 9; t++) Dot(gy + vec, src + vec + off[t], width - vec, wide + t, narrow + t, scalar + t);
+        }
+        wide[0] = a0; wide[1] = a1; wide[2] = a2; wide[3] = a3; wide[4] = a4; wide[5] = a5; wide[6] = a6; wide[7] = a7; wide[8] = a8;
     }
 
     // Adds a[j] b[j] for j < width to the accumulators: whole Vector512s, then Vector256s, then scalars.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot<T>(T* a, T* b, int width, ref Vector512<T> wide, ref Vector256<T> narrow, ref T scalar) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Dot<T>(T* a, T* b, int width, Vector512<T>* wide, Vector256<T>* narrow, T* scalar) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0;
-        var acc = wide;
-        for (; j <= width - Vector512<T>.Count; j += Vector512<T>.Count) acc = Fma(Vector512.Load(a + j), Vector512.Load(b + j), acc);
-        wide = acc;
-        for (; j <= width - Vector256<T>.Count; j += Vector256<T>.Count) narrow = Fma(Vector256.Load(a + j), Vector256.Load(b + j), narrow);
-        for (; j < width; j++) scalar = T.FusedMultiplyAdd(a[j], b[j], scalar);
+        if (width >= Vector512<T>.Count)
+        {
+            var acc = *wide;
+            for (; j <= width - Vector512<T>.Count; j += Vector512<T>.Count) acc = Fma(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+            *wide = acc;
+        }
+        for (; j <= width - Vector256<T>.Count; j += Vector256<T>.Count) *narrow = Fma(Vector256.Load(a + j), Vector256.Load(b + j), *narrow);
+        T s = *scalar;
+        for (; j < width; j++) s = T.FusedMultiplyAdd(a[j], b[j], s);
+        *scalar = s;
     }
 
     // The offset of tap (a, e) from the read of output column 0 of a row: a*dh rows and e*dw columns.

@@ -102,9 +102,10 @@ public static class Gemm
                     {
                         _nc = Math.Min(NC, n - _jc);
                         int bSlivers = (_nc + K.Nr - 1) / K.Nr;
-                        for (_pc = 0; _pc < k; _pc += KC)
+                        int depth = Depth(k);
+                        for (_pc = 0; _pc < k; _pc += depth)
                         {
-                            _kc = Math.Min(KC, k - _pc);
+                            _kc = Math.Min(depth, k - _pc);
                             Chunked(bSlivers, PackBSlivers);
                             for (_ic = 0; _ic < m; _ic += MS)
                             {
@@ -308,6 +309,17 @@ public static class Gemm
         for (; j <= w - v; j += v) Vector512.Store(Vector512.Load(src + j), dst + j);
         for (; j < w; j++) dst[j] = src[j];
         for (; j < width; j++) dst[j] = T.Zero;
+    }
+
+    /// <summary>
+    /// The depth of the packed blocks along a sum of length <paramref name="k"/>: as few blocks as KC allows, of
+    /// equal depth (but the last), so no block is much shallower than the others (short blocks spend more of
+    /// their time loading and storing C).
+    /// </summary>
+    internal static int Depth(int k)
+    {
+        int blocks = Math.Max(1, (k + KC - 1) / KC);
+        return (k + blocks - 1) / blocks;
     }
 
     /// <summary>x rounded up to a multiple of <paramref name="multiple"/>.</summary>
