@@ -39,7 +39,10 @@ public static class Conv2dKernels
     /// <param name="y">[Batch, InChannels, InH, InW], overwritten.</param>
     public static void Transpose<T>(T[] z, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (FlippedGeometry(g) is Conv2dGeometry f)
+        // NOTE: the flipped forward computes InChannels/Groups output rows per group; below one micro-kernel
+        // height of them (e.g. the 3 channels of an image) most of each tile would be padding, and the
+        // product plus col2im below is faster.
+        if (FlippedGeometry(g) is Conv2dGeometry f && (g.InChannelsPerGroup >= 8 || DepthwiseKernels.Applies(f)))
         {
             Forward(z, Flip(w, g), b, y, f);
             return;
