@@ -24,7 +24,12 @@ internal static unsafe class ConvGemm
     // The forward pass cuts small batches into at least this many items (blocks of columns of a sample).
     private const int MinItems = 8;
 
-    // The weight gradient sums per-chunk partials in chunk order; the chunking depends only on the batch size.
+    // The weight gradient's items are blocks of at most this many columns (patch entries) of gw ...
+    private const int PatchBlock = 128;
+
+    // ... and, when there are fewer blocks than this, also chunks of the batch (at most WeightGradChunks),
+    // whose partial sums are added in chunk order; both depend only on the sizes.
+    private const int MinPatchBlocks = 4;
     private const int WeightGradChunks = 8;
 
     /// <summary>A run of consecutive output columns of cols that reads input positions Src, Src + s, ... (s the stride).</summary>
@@ -190,105 +195,174 @@ internal static unsafe class ConvGemm
     }
 
     /// <summary>
-    /// The weight gradient gw^T [patch, Kg] = sum over samples of cols_n gy_n^T, per group. The batch is cut
-    /// into at most <c>WeightGradChunks</c> contiguous chunks fixed by the batch size; each chunk sums its
-    /// samples in order (over the output positions in blocks of KC, in increasing order) and the chunk
-    /// partials are added in chunk order.
+    /// The weight gradient gw [Kg, patch] = sum over samples of gy_n cols_n^T, per group, written in place.
+    /// Work items are blocks of columns of gw (ranges of the patch). With enough blocks, samples are taken a few
+    /// at a time: first their padded inputs and packed output gradients are prepared once (in parallel), then
+    /// every block adds their products (in parallel). With few blocks, items are also chunks of the batch (at
+    /// most <c>WeightGradChunks</c>), each preparing its own samples, and the chunk partials are added in chunk
+    /// order. The blocking depends only on the sizes, and each element of gw is summed over samples in order and
+    /// over output positions in blocks of increasing order, so the result does not depend on the thread count.
     /// </summary>
     private sealed class WeightGradJob<T, K>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
     {
         private readonly ConvInput _l = new(g);
-        private readonly int _chunks = Math.Max(1, Math.Min(g.Batch, WeightGradChunks));
         private readonly int _size = g.OutChannels * g.PatchSize;
+        private readonly int _depth = Gemm.Depth(g.OutPlane);
+        // Packed gy of one sample-group: for each depth block, slivers [kc, Mr] of its Kg rows.
+        private readonly int _packedSize = Gemm.RoundUp(g.OutChannelsPerGroup, K.Mr) * g.OutPlane;
+        private readonly int _padSize = Math.Max(1, new ConvInput(g).CopySize(g));
+        private int _blocks, _blockWidth, _chunks, _n0, _n1;
         private T[][] _partials = [];
-        private T* _x, _gy;
+        private T* _x, _gy, _sharedPad, _sharedA;
         private nint* _taps;
 
         public void Run(T[] x, T[] gy, T[] gw)
         {
+            int patch = g.PatchSize;
+            // About eight blocks, each a whole number of slivers and at most PatchBlock wide.
+            _blockWidth = Math.Clamp(Gemm.RoundUp((patch + 7) / 8, K.Nr), K.Nr, PatchBlock);
+            _blocks = (patch + _blockWidth - 1) / _blockWidth;
+            _chunks = _blocks >= MinPatchBlocks ? 1 : Math.Max(1, Math.Min(g.Batch, WeightGradChunks));
+            bool parallel = g.MacsPerSample * g.Batch >= ParallelMacs;
             var taps = _l.Taps(g);
             _partials = new T[_chunks][];
+            _partials[0] = gw;
+            // Samples prepared at once on the shared path: about 2 MiB of prepared data, at least one sample.
+            int perSample = g.Groups * (_padSize + _packedSize), group = Math.Clamp((1 << 19) / perSample, 1, 8);
+            T[]? pads = null, packed = null;
             try
             {
-                fixed (T* px = x, pg = gy)
+                for (int ch = 1; ch < _chunks; ch++) _partials[ch] = ArrayPool<T>.Shared.Rent(_size);
+                foreach (var a in _partials) a.AsSpan(0, _size).Clear();
+                if (_chunks == 1)
+                {
+                    pads = ArrayPool<T>.Shared.Rent(group * g.Groups * _padSize);
+                    packed = ArrayPool<T>.Shared.Rent(group * g.Groups * _packedSize);
+                    pads.AsSpan(0, group * g.Groups * _padSize).Clear();
+                }
+                fixed (T* px = x, pg = gy, sp = pads, sa = packed)
                 fixed (nint* pt = taps)
                 {
                     _x = px;
                     _gy = pg;
                     _taps = pt;
-                    Parallelism.For(0, _chunks, Chunk, g.MacsPerSample * g.Batch >= ParallelMacs);
+                    _sharedPad = sp;
+                    _sharedA = sa;
+                    if (_chunks > 1) Parallelism.For(0, _chunks * _blocks, ChunkItem, parallel);
+                    else
+                        for (_n0 = 0; _n0 < g.Batch; _n0 += group)
+                        {
+                            _n1 = Math.Min(g.Batch, _n0 + group);
+                            Parallelism.For(0, (_n1 - _n0) * g.Groups, PrepareShared, parallel);
+                            Parallelism.For(0, _blocks, SharedItem, parallel);
+                        }
                 }
-                var total = _partials[0].AsSpan(0, _size);
+                var total = gw.AsSpan(0, _size);
                 for (int ch = 1; ch < _chunks; ch++) TensorPrimitives.Add(total, _partials[ch].AsSpan(0, _size), total);
-                // gw[grp*Kg + k, p] = total[grp][p][k]
-                int kg = g.OutChannelsPerGroup, patch = g.PatchSize;
-                for (int grp = 0; grp < g.Groups; grp++)
-                    for (int p = 0; p < patch; p++)
-                        for (int k = 0; k < kg; k++)
-                            gw[(grp * kg + k) * patch + p] = total[(grp * patch + p) * kg + k];
             }
             finally
             {
-                foreach (var a in _partials)
-                    if (a is not null) ArrayPool<T>.Shared.Return(a);
+                for (int ch = 1; ch < _chunks; ch++)
+                    if (_partials[ch] is not null) ArrayPool<T>.Shared.Return(_partials[ch]);
+                if (pads is not null) ArrayPool<T>.Shared.Return(pads);
+                if (packed is not null) ArrayPool<T>.Shared.Return(packed);
             }
         }
 
-        private void Chunk(int ch)
+        // Sample-group i of the current group of samples, prepared into the shared buffers.
+        private void PrepareShared(int i) =>
+            Prepare(_n0 + i / g.Groups, i % g.Groups, _sharedPad + (nint)i * _padSize, _sharedA + (nint)i * _packedSize);
+
+        // Readies sample n, group grp: its padded input in pad (when padding is needed; returns where to read the
+        // input) and its output gradient gy [Kg, plane] packed into ap, depth block by depth block.
+        private T* Prepare(int n, int grp, T* pad, T* ap)
         {
-            int mr = K.Mr, nr = K.Nr, kc0 = Gemm.KC, mc0 = Gemm.MC, depth = Gemm.Depth(g.OutPlane);
-            int patch = g.PatchSize, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, plane = g.OutPlane;
-            var acc = ArrayPool<T>.Shared.Rent(_size);
-            _partials[ch] = acc;
-            acc.AsSpan(0, _size).Clear();
-            var padArray = _l.Rent<T>(g);
-            var colsArray = ArrayPool<T>.Shared.Rent(mc0 * kc0);
-            var apArray = ArrayPool<T>.Shared.Rent(mc0 * kc0);
-            var bpArray = ArrayPool<T>.Shared.Rent(kc0 * Gemm.RoundUp(kg, nr));
+            int mr = K.Mr, kg = g.OutChannelsPerGroup, plane = g.OutPlane, rowsUp = Gemm.RoundUp(kg, mr);
+            T** rows = stackalloc T*[mr];
+            T* gyg = _gy + ((nint)n * g.OutChannels + grp * kg) * plane;
+            for (int jb = 0; jb < plane; jb += _depth)
+            {
+                int kc = Math.Min(_depth, plane - jb);
+                T* block = ap + (nint)rowsUp * jb;
+                for (int i = 0; i < kg; i += mr)
+                {
+                    int h = Math.Min(mr, kg - i);
+                    for (int r = 0; r < h; r++) rows[r] = gyg + (nint)(i + r) * plane + jb;
+                    Gemm.Interleave(rows, h, kc, block + (nint)(i / mr) * kc * mr, mr);
+                }
+            }
+            return _l.Source(_x + ((nint)n * g.InChannels + grp * g.InChannelsPerGroup) * g.InPlane, pad, g);
+        }
+
+        private void SharedItem(int blk)
+        {
+            var (cols, bp) = (ArrayPool<T>.Shared.Rent(_blockWidth * Gemm.KC), ArrayPool<T>.Shared.Rent(Gemm.KC * _blockWidth));
             try
             {
-                fixed (T* pacc = acc, pad = padArray, cols = colsArray, ap = apArray, bp = bpArray)
+                fixed (T* pc = cols, pb = bp, acc = _partials[0])
+                    for (int n = _n0; n < _n1; n++)
+                        for (int grp = 0; grp < g.Groups; grp++)
+                        {
+                            int i = (n - _n0) * g.Groups + grp;
+                            T* src = _l.Padded ? _sharedPad + (nint)i * _padSize : _x + ((nint)n * g.InChannels + grp * g.InChannelsPerGroup) * g.InPlane;
+                            AddBlock(blk, grp, src, _sharedA + (nint)i * _packedSize, acc, pc, pb);
+                        }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(cols);
+                ArrayPool<T>.Shared.Return(bp);
+            }
+        }
+
+        private void ChunkItem(int item)
+        {
+            int ch = item / _blocks, blk = item % _blocks;
+            var padArray = _l.Rent<T>(g);
+            var apArray = ArrayPool<T>.Shared.Rent(_packedSize);
+            var (cols, bp) = (ArrayPool<T>.Shared.Rent(_blockWidth * Gemm.KC), ArrayPool<T>.Shared.Rent(Gemm.KC * _blockWidth));
+            try
+            {
+                fixed (T* acc = _partials[ch], pad = padArray, ap = apArray, pc = cols, pb = bp)
                 {
-                    Segment* segs = stackalloc Segment[MaxSegments(kc0, g.OutW)];
-                    T** rows = stackalloc T*[mr];
                     int end = (int)((long)(ch + 1) * g.Batch / _chunks);
                     for (int n = (int)((long)ch * g.Batch / _chunks); n < end; n++)
                         for (int grp = 0; grp < g.Groups; grp++)
-                        {
-                            T* src = _l.Source(_x + ((nint)n * g.InChannels + grp * cg) * g.InPlane, pad, g);
-                            T* gyg = _gy + ((nint)n * g.OutChannels + grp * kg) * plane;
-                            T* accg = pacc + (nint)grp * patch * kg;
-                            for (int jb = 0; jb < plane; jb += depth)
-                            {
-                                int kc = Math.Min(depth, plane - jb);
-                                for (int k0 = 0; k0 < kg; k0 += nr)
-                                    Gemm.PackB(bp + (nint)(k0 / nr) * kc * nr, gyg, plane, true, jb, kc, k0, Math.Min(nr, kg - k0), nr);
-                                int nseg = Segments(g, _l, jb, jb + kc, segs);
-                                bool contiguous = nseg == 1 && g.StrideW == 1;
-                                for (int p0 = 0; p0 < patch; p0 += mc0)
-                                {
-                                    int mc = Math.Min(mc0, patch - p0);
-                                    // Rows of the column block: read in place when contiguous, else gathered into cols first.
-                                    if (!contiguous) Fill(src, _taps, p0, p0 + mc, segs, nseg, g.StrideW, cols, kc, kc, kc);
-                                    for (int i = 0; i < mc; i += mr)
-                                    {
-                                        int h = Math.Min(mr, mc - i);
-                                        for (int r = 0; r < h; r++)
-                                            rows[r] = contiguous ? src + _taps[p0 + i + r] + segs[0].Src : cols + (nint)(i + r) * kc;
-                                        Gemm.Interleave(rows, h, kc, ap + (nint)(i / mr) * kc * mr, mr);
-                                    }
-                                    Gemm.Tiles<T, K>(ap, bp, mc, kg, kc, accg + (nint)p0 * kg, kg, add: true);
-                                }
-                            }
-                        }
+                            AddBlock(blk, grp, Prepare(n, grp, pad, ap), ap, acc, pc, pb);
                 }
             }
             finally
             {
                 ArrayPool<T>.Shared.Return(padArray);
-                ArrayPool<T>.Shared.Return(colsArray);
                 ArrayPool<T>.Shared.Return(apArray);
-                ArrayPool<T>.Shared.Return(bpArray);
+                ArrayPool<T>.Shared.Return(cols);
+                ArrayPool<T>.Shared.Return(bp);
+            }
+        }
+
+        // acc[grp*Kg + k, p] += sum_j gy[k, j] cols[p, j] over block blk of p, for one prepared sample-group.
+        private void AddBlock(int blk, int grp, T* src, T* ap, T* acc, T* cols, T* bp)
+        {
+            int nr = K.Nr, patch = g.PatchSize, kg = g.OutChannelsPerGroup, plane = g.OutPlane, rowsUp = Gemm.RoundUp(kg, K.Mr);
+            int p0 = blk * _blockWidth, pw = Math.Min(_blockWidth, patch - p0);
+            Segment* segs = stackalloc Segment[MaxSegments(Gemm.KC, g.OutW)];
+            T** rows = stackalloc T*[nr];
+            for (int jb = 0; jb < plane; jb += _depth)
+            {
+                int kc = Math.Min(_depth, plane - jb);
+                // The block's rows of cols [pw, kc], read in place when contiguous, else gathered into cols
+                // first, interleaved into slivers [kc, Nr].
+                int nseg = Segments(g, _l, jb, jb + kc, segs);
+                bool contiguous = nseg == 1 && g.StrideW == 1;
+                if (!contiguous) Fill(src, _taps, p0, p0 + pw, segs, nseg, g.StrideW, cols, kc, kc, kc);
+                for (int j = 0; j < pw; j += nr)
+                {
+                    int w = Math.Min(nr, pw - j);
+                    for (int r = 0; r < w; r++)
+                        rows[r] = contiguous ? src + _taps[p0 + j + r] + segs[0].Src : cols + (nint)(j + r) * kc;
+                    Gemm.Interleave(rows, w, kc, bp + (nint)(j / nr) * kc * nr, nr);
+                }
+                Gemm.Tiles<T, K>(ap + (nint)rowsUp * jb, bp, kg, pw, kc, acc + (nint)grp * kg * patch + p0, patch, add: true);
             }
         }
     }

@@ -216,7 +216,8 @@ public class ConvKernelTests
 
     // Geometries past the implicit GEMM's block sizes: more than one block of the patch (Cg*kh*kw > 256) and of
     // the output plane (> 512 columns; > 256 for the weight gradient's depth), batches below 8 (samples cut
-    // into column ranges), output channels not a multiple of 8, groups, padding on one side, stride 2.
+    // into column ranges), output channels not a multiple of 8, groups, padding on one side, stride 2, and a
+    // patch of at least four weight-gradient blocks (samples prepared a group at a time, more than one group).
     public static IEnumerable<object[]> LargeGeometries()
     {
         yield return [new Conv2dGeometry(2, 32, 26, 23, 13, 3, 3, 26, 23, 1, 1, 1, 1, 1, 1, 1)];
@@ -224,6 +225,7 @@ public class ConvKernelTests
         yield return [new Conv2dGeometry(9, 30, 12, 11, 9, 1, 1, 12, 11, 1, 1, 0, 0, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 16, 23, 21, 24, 3, 3, 12, 11, 2, 2, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(1, 3, 33, 35, 10, 5, 5, 31, 33, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(10, 60, 9, 10, 12, 3, 3, 9, 10, 1, 1, 1, 1, 1, 1, 1)];
     }
 
     [Theory]
@@ -266,6 +268,7 @@ public class ConvKernelTests
         yield return [new Conv2dGeometry(13, 16, 20, 20, 24, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 12, 30, 30, 12, 3, 3, 30, 30, 1, 1, 1, 1, 1, 1, 12)];
         yield return [new Conv2dGeometry(5, 8, 21, 21, 16, 3, 3, 11, 11, 2, 2, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(11, 64, 10, 10, 16, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1)];
     }
 
     [Theory]
