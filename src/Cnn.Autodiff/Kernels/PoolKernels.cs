@@ -154,6 +154,7 @@ public static class PoolKernels
 
     // MaxPool of plane p for 2x2 windows with stride 2 and no padding (every tap is inside the plane): taps
     // (0, 0), (0, d), (d, 0), (d, d) in that order. With AVX-512 and dilation 1, 16 float outputs at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxPool2x2<T>(T[] x, T[] y, int[] index, int p, Pool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = g.W, ow = g.OutW, dh = g.DilationH, dw = g.DilationW, inPlane = g.H * w, outPlane = g.OutH * ow;
