@@ -105,6 +105,8 @@ internal static class Runner
             }
             Console.WriteLine();
             Console.WriteLine($"Load average after the {t}-thread runs: {LoadAverage()}");
+            if (Busy())
+                Console.WriteLine($"WARNING: the load average exceeds the {Environment.ProcessorCount} cores: other processes competed for the CPU, so these timings (both sides) are unreliable; re-run on an idle machine.");
         }
         Console.WriteLine($"Peak working set of this process: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
         return 0;
@@ -134,6 +136,19 @@ internal static class Runner
     }
 
     private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+
+    // Whether the 1-minute load average exceeds the number of cores.
+    private static bool Busy()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) > Environment.ProcessorCount;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private static string LoadAverage()
     {
