@@ -7,9 +7,9 @@ namespace Cnn.Autodiff.Kernels;
 /// <summary>
 /// 2-D convolution (cross-correlation), its transpose and its weight gradient on NCHW buffers. Depthwise
 /// convolutions with unit horizontal stride run direct SIMD loops (<see cref="DepthwiseKernels"/>); the
-/// others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit stride is the
-/// forward convolution of its input with the flipped kernel, and with larger strides one <see cref="Gemm"/>
-/// per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
+/// others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
+/// forward convolution of its input with the flipped kernel (when that is depthwise or has at least 8 output
+/// channels per group), otherwise one <see cref="Gemm"/> per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
 /// element is computed in an order fixed by the sizes alone, so the results do not depend on the thread count.
 /// </summary>
 public static class Conv2dKernels
