@@ -68,7 +68,7 @@ internal static class Runner
         foreach (int t in counts)
         {
             Parallelism.SetMaxThreads(t);
-            double peak = Peak.Gflops(t);
+            double peak = Peak.Gflops(t, cpu);
             Console.WriteLine();
             Console.WriteLine($"## {t} thread(s): measured FP32 peak {peak:F1} GFLOP/s ({Peak.Width} FMA chains on {t} thread(s)); load average {LoadAverage()}");
             var ours = new Dictionary<string, Result>();
