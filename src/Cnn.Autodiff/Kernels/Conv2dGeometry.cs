@@ -29,8 +29,4 @@ public readonly record struct Conv2dGeometry(
 
     /// <summary>Multiply-adds of one sample of the forward convolution.</summary>
     public long MacsPerSample => (long)OutChannels * OutPlane * PatchSize;
-
-    /// <summary>A 1x1 kernel, stride 1, no padding and output the input's size: the column matrix is the input itself.</summary>
-    public bool IsPointwise =>
-        KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadTop == 0 && PadLeft == 0 && OutH == InH && OutW == InW;
 }

@@ -5,19 +5,15 @@ using System.Numerics.Tensors;
 namespace Cnn.Autodiff.Kernels;
 
 /// <summary>
-/// 2-D convolution (cross-correlation), its transpose and its weight gradient on NCHW buffers, by
-/// im2col / col2im and one <see cref="Gemm"/> per sample and group. Samples run in parallel when the
-/// work is large enough; every output element is computed in an order fixed by the sizes alone, so the
-/// results do not depend on the thread count.
+/// 2-D convolution (cross-correlation), its transpose and its weight gradient on NCHW buffers. Depthwise
+/// convolutions with unit horizontal stride run direct SIMD loops (<see cref="DepthwiseKernels"/>); the
+/// others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
+/// forward convolution of its input with the flipped kernel (when that is depthwise or has at least 8 output
+/// channels per group), otherwise one <see cref="Gemm"/> per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
+/// element is computed in an order fixed by the sizes alone, so the results do not depend on the thread count.
 /// </summary>
 public static class Conv2dKernels
 {
-    // Below this many multiply-adds in total the batch runs on one thread.
-    private const long ParallelMacs = 1 << 18;
-
-    // The weight gradient sums per-chunk partials in chunk order; the chunking depends only on the batch size.
-    private const int WeightGradChunks = 8;
-
     /// <summary>
     /// y[n, k, i, j] = b[k] + sum_{c, a, e} x[n, G*Cg + c, i*sh - pt + a*dh, j*sw - pl + e*dw] w[k, c, a, e],
     /// where G = k / Kg is the group of output channel k and out-of-range x reads are 0.
@@ -28,26 +24,8 @@ public static class Conv2dKernels
     /// <param name="y">[Batch, OutChannels, OutH, OutW], overwritten.</param>
     public static void Forward<T>(T[] x, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, patch = g.PatchSize, plane = g.OutPlane;
-        void Sample(int n)
-        {
-            T[]? cols = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(patch * plane);
-            try
-            {
-                for (int grp = 0; grp < g.Groups; grp++)
-                {
-                    ReadOnlySpan<T> xs = x.AsSpan((n * g.InChannels + grp * cg) * g.InPlane, cg * g.InPlane);
-                    ReadOnlySpan<T> a = cols is null ? xs : Im2Col(xs, cols, g);
-                    Gemm.Multiply<T>(w.AsSpan(grp * kg * patch, kg * patch), a, y.AsSpan((n * g.OutChannels + grp * kg) * plane, kg * plane), kg, plane, patch);
-                }
-                if (b is not null) AddBias(b, y.AsSpan(n * g.OutChannels * plane, g.OutChannels * plane), plane);
-            }
-            finally
-            {
-                if (cols is not null) ArrayPool<T>.Shared.Return(cols);
-            }
-        }
-        ForEachSample(g, Sample);
+        if (DepthwiseKernels.Applies(g)) DepthwiseKernels.Forward(x, w, b, y, g);
+        else ConvGemm.Forward(x, w, b, y, g);
     }
 
     /// <summary>
@@ -61,36 +39,68 @@ public static class Conv2dKernels
     /// <param name="y">[Batch, InChannels, InH, InW], overwritten.</param>
     public static void Transpose<T>(T[] z, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // NOTE: the flipped forward computes InChannels/Groups output rows per group; below one micro-kernel
+        // height of them (e.g. the 3 channels of an image) most of each tile would be padding, and the
+        // product plus col2im below is faster.
+        if (FlippedGeometry(g) is Conv2dGeometry f && (g.InChannelsPerGroup >= 8 || DepthwiseKernels.Applies(f)))
+        {
+            Forward(z, Flip(w, g), b, y, f);
+            return;
+        }
         int kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, patch = g.PatchSize, plane = g.OutPlane;
         void Sample(int n)
         {
-            T[]? cols = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(patch * plane);
+            var cols = ArrayPool<T>.Shared.Rent(patch * plane);
             try
             {
                 var yn = y.AsSpan(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane);
+                var c = cols.AsSpan(0, patch * plane);
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     ReadOnlySpan<T> zs = z.AsSpan((n * g.OutChannels + grp * kg) * plane, kg * plane);
                     ReadOnlySpan<T> wg = w.AsSpan(grp * kg * patch, kg * patch);
                     var ys = yn.Slice(grp * cg * g.InPlane, cg * g.InPlane);
-                    if (cols is null)
-                        Gemm.Multiply(wg, zs, ys, patch, plane, kg, transA: true);
-                    else
-                    {
-                        var c = cols.AsSpan(0, patch * plane);
-                        Gemm.Multiply(wg, zs, c, patch, plane, kg, transA: true);
-                        ys.Clear();
-                        Col2Im(c, ys, g);
-                    }
+                    Gemm.Multiply(wg, zs, c, patch, plane, kg, transA: true);
+                    ys.Clear();
+                    Col2Im(c, ys, g);
                 }
                 if (b is not null) AddBias(b, yn, g.InPlane);
             }
             finally
             {
-                if (cols is not null) ArrayPool<T>.Shared.Return(cols);
+                ArrayPool<T>.Shared.Return(cols);
             }
         }
-        ForEachSample(g, Sample);
+        Parallelism.For(0, g.Batch, Sample, g.MacsPerSample * g.Batch >= ConvGemm.ParallelMacs);
+    }
+
+    /// <summary>
+    /// With unit strides the transposed convolution is a forward convolution of z [Batch, OutChannels, OutH, OutW]
+    /// to [Batch, InChannels, InH, InW] with the kernel flipped in both axes and its channel axes swapped
+    /// (<see cref="Flip{T}"/>), padded by (kernel - 1) * dilation - pad: this returns that geometry, or null when
+    /// a stride is not 1 or the padding exceeds the dilated kernel's reach (no such forward convolution).
+    /// </summary>
+    private static Conv2dGeometry? FlippedGeometry(Conv2dGeometry g)
+    {
+        int pt = (g.KernelH - 1) * g.DilationH - g.PadTop, pl = (g.KernelW - 1) * g.DilationW - g.PadLeft;
+        if (g.StrideH != 1 || g.StrideW != 1 || pt < 0 || pl < 0) return null;
+        return new Conv2dGeometry(g.Batch, g.OutChannels, g.OutH, g.OutW, g.InChannels, g.KernelH, g.KernelW, g.InH, g.InW,
+            1, 1, pt, pl, g.DilationH, g.DilationW, g.Groups);
+    }
+
+    // wf[G*Cg + c, k, a, e] = w[G*Kg + k, c, KernelH-1-a, KernelW-1-e]: the kernel of the flipped geometry.
+    private static T[] Flip<T>(T[] w, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, kh = g.KernelH, kw = g.KernelW, taps = kh * kw;
+        var wf = new T[w.Length];
+        for (int grp = 0; grp < g.Groups; grp++)
+            for (int k = 0; k < kg; k++)
+                for (int c = 0; c < cg; c++)
+                {
+                    int from = ((grp * kg + k) * cg + c) * taps, to = ((grp * cg + c) * kg + k) * taps;
+                    for (int t = 0; t < taps; t++) wf[to + t] = w[from + taps - 1 - t];
+                }
+        return wf;
     }
 
     /// <summary>
@@ -104,78 +114,14 @@ public static class Conv2dKernels
     /// size; each chunk sums its samples in order and the chunk partials are added in chunk order.</remarks>
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, patch = g.PatchSize, plane = g.OutPlane;
-        int size = g.OutChannels * patch;
-        int chunks = Math.Max(1, Math.Min(g.Batch, WeightGradChunks));
-        var partials = new T[chunks][];
-        void Chunk(int ch)
-        {
-            var acc = ch == 0 ? gw : ArrayPool<T>.Shared.Rent(size);
-            partials[ch] = acc;
-            acc.AsSpan(0, size).Clear();
-            T[]? cols = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(patch * plane);
-            try
-            {
-                int end = (int)((long)(ch + 1) * g.Batch / chunks);
-                for (int n = (int)((long)ch * g.Batch / chunks); n < end; n++)
-                    for (int grp = 0; grp < g.Groups; grp++)
-                    {
-                        ReadOnlySpan<T> xs = x.AsSpan((n * g.InChannels + grp * cg) * g.InPlane, cg * g.InPlane);
-                        ReadOnlySpan<T> bmat = cols is null ? xs : Im2Col(xs, cols, g);
-                        Gemm.Multiply(gy.AsSpan((n * g.OutChannels + grp * kg) * plane, kg * plane), bmat,
-                            acc.AsSpan(grp * kg * patch, kg * patch), kg, patch, plane, transB: true, accumulate: true);
-                    }
-            }
-            finally
-            {
-                if (cols is not null) ArrayPool<T>.Shared.Return(cols);
-            }
-        }
-        if (chunks > 1 && g.MacsPerSample * g.Batch >= ParallelMacs) Parallel.For(0, chunks, Chunk);
-        else for (int ch = 0; ch < chunks; ch++) Chunk(ch);
-        var total = gw.AsSpan(0, size);
-        for (int ch = 1; ch < chunks; ch++)
-        {
-            TensorPrimitives.Add(total, partials[ch].AsSpan(0, size), total);
-            ArrayPool<T>.Shared.Return(partials[ch]);
-        }
+        if (DepthwiseKernels.Applies(g)) DepthwiseKernels.WeightGrad(x, gy, gw, g);
+        else ConvGemm.WeightGrad(x, gy, gw, g);
     }
 
     /// <summary>
-    /// Unfolds one sample-group x [Cg, InH, InW] into cols [Cg*KernelH*KernelW, OutH*OutW]:
-    /// cols[(c*KernelH + a)*KernelW + e, i*OutW + j] = x[c, i*sh - pt + a*dh, j*sw - pl + e*dw], 0 outside.
-    /// Returns the filled part of <paramref name="cols"/>.
-    /// </summary>
-    public static ReadOnlySpan<T> Im2Col<T>(ReadOnlySpan<T> x, Span<T> cols, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int plane = g.OutPlane, ow = g.OutW, sw = g.StrideW;
-        var filled = cols[..(g.PatchSize * plane)];
-        for (int c = 0; c < g.InChannelsPerGroup; c++)
-            for (int a = 0; a < g.KernelH; a++)
-                for (int e = 0; e < g.KernelW; e++)
-                {
-                    var dst = filled.Slice(((c * g.KernelH + a) * g.KernelW + e) * plane, plane);
-                    int colOff = e * g.DilationW - g.PadLeft;
-                    var (jLo, jHi) = ValidRange(colOff, sw, g.InW, ow);
-                    for (int i = 0; i < g.OutH; i++)
-                    {
-                        var drow = dst.Slice(i * ow, ow);
-                        int ih = i * g.StrideH - g.PadTop + a * g.DilationH;
-                        if ((uint)ih >= (uint)g.InH) { drow.Clear(); continue; }
-                        var xrow = x.Slice((c * g.InH + ih) * g.InW, g.InW);
-                        drow[..jLo].Clear();
-                        drow[jHi..].Clear();
-                        if (jLo == jHi) continue;
-                        if (sw == 1) xrow.Slice(jLo + colOff, jHi - jLo).CopyTo(drow[jLo..jHi]);
-                        else for (int j = jLo; j < jHi; j++) drow[j] = xrow[j * sw + colOff];
-                    }
-                }
-        return filled;
-    }
-
-    /// <summary>
-    /// Folds cols [Cg*KernelH*KernelW, OutH*OutW] back onto x [Cg, InH, InW], adding each column entry to the
-    /// input position <see cref="Im2Col{T}"/> read it from (entries that fall in the padding are dropped).
+    /// Folds cols [Cg*KernelH*KernelW, OutH*OutW] back onto x [Cg, InH, InW], adding each entry
+    /// cols[(c*KernelH + a)*KernelW + e, i*OutW + j] to x[c, i*sh - pt + a*dh, j*sw - pl + e*dw]
+    /// (entries that fall in the padding are dropped).
     /// </summary>
     public static void Col2Im<T>(ReadOnlySpan<T> cols, Span<T> x, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -222,12 +168,6 @@ public static class Conv2dKernels
         }
     }
 
-    private static void ForEachSample(Conv2dGeometry g, Action<int> sample)
-    {
-        if (g.Batch > 1 && g.MacsPerSample * g.Batch >= ParallelMacs) Parallel.For(0, g.Batch, sample);
-        else for (int n = 0; n < g.Batch; n++) sample(n);
-    }
-
     /// <summary>The convolution of tensors x [N, C, H, W] and w [K, C/G, kh, kw] (plus b [K]) to [N, K, OutH, OutW].</summary>
     public static Tensor Forward(Tensor x, Tensor w, Tensor? b, Conv2dGeometry g) =>
         x.DType == DType.Float32 ? ForwardOf<float>(x, w, b, g) : ForwardOf<double>(x, w, b, g);
@@ -242,21 +182,21 @@ public static class Conv2dKernels
 
     private static Tensor ForwardOf<T>(Tensor x, Tensor w, Tensor? b, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[g.Batch * g.OutChannels * g.OutPlane];
+        var y = GC.AllocateUninitializedArray<T>(g.Batch * g.OutChannels * g.OutPlane);
         Forward(x.Array<T>(), w.Array<T>(), b?.Array<T>(), y, g);
         return Tensor.Own(y, [g.Batch, g.OutChannels, g.OutH, g.OutW]);
     }
 
     private static Tensor TransposeOf<T>(Tensor z, Tensor w, Tensor? b, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[g.Batch * g.InChannels * g.InPlane];
+        var y = GC.AllocateUninitializedArray<T>(g.Batch * g.InChannels * g.InPlane);
         Transpose(z.Array<T>(), w.Array<T>(), b?.Array<T>(), y, g);
         return Tensor.Own(y, [g.Batch, g.InChannels, g.InH, g.InW]);
     }
 
     private static Tensor WeightGradOf<T>(Tensor x, Tensor gy, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gw = new T[g.OutChannels * g.PatchSize];
+        var gw = GC.AllocateUninitializedArray<T>(g.OutChannels * g.PatchSize);
         WeightGrad(x.Array<T>(), gy.Array<T>(), gw, g);
         return Tensor.Own(gw, [g.OutChannels, g.InChannelsPerGroup, g.KernelH, g.KernelW]);
     }

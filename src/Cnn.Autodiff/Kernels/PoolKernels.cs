@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Cnn.Autodiff.Kernels;
 
@@ -90,11 +93,8 @@ public static class PoolKernels
     // Below this many multiply-adds a kernel runs on the calling thread.
     private const long ParallelWork = 1 << 15;
 
-    private static void ForEachPlane(int planes, long workPerPlane, Action<int> body)
-    {
-        if (planes > 1 && planes * workPerPlane >= ParallelWork) Parallel.For(0, planes, body);
-        else for (int p = 0; p < planes; p++) body(p);
-    }
+    private static void ForEachPlane(int planes, long workPerPlane, Action<int> body) =>
+        Parallelism.For(0, planes, body, planes * workPerPlane >= ParallelWork);
 
     /// <summary>
     /// y[p, i, j] = max over the window of output (i, j) in plane p of x, and index[p, i, j] = the flat
@@ -111,6 +111,11 @@ public static class PoolKernels
         int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
         CheckBuffers("MaxPool", x.Length, y.Length, g.Planes, inPlane, outPlane);
         CheckBuffers("MaxPool", x.Length, index.Length, g.Planes, inPlane, outPlane);
+        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 })
+        {
+            ForEachPlane(g.Planes, 4L * outPlane, p => MaxPool2x2(x, y, index, p, g));
+            return;
+        }
         var (rowLo, rowHi) = ValidTaps(g.OutH, g.H, g.KernelH, g.StrideH, g.PadH, g.DilationH);
         var (colLo, colHi) = ValidTaps(g.OutW, g.W, g.KernelW, g.StrideW, g.PadW, g.DilationW);
         ForEachPlane(g.Planes, (long)outPlane * g.KernelH * g.KernelW, p =>
@@ -145,6 +150,78 @@ public static class PoolKernels
                 }
             }
         });
+    }
+
+    // MaxPool of plane p for 2x2 windows with stride 2 and no padding (every tap is inside the plane): taps
+    // (0, 0), (0, d), (d, 0), (d, d) in that order. With AVX-512 and dilation 1, 16 float outputs at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPool2x2<T>(T[] x, T[] y, int[] index, int p, Pool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = g.W, ow = g.OutW, dh = g.DilationH, dw = g.DilationW, inPlane = g.H * w, outPlane = g.OutH * ow;
+        fixed (T* px = &x[p * inPlane], py = &y[p * outPlane])
+        fixed (int* pi = &index[p * outPlane])
+        {
+            for (int i = 0; i < g.OutH; i++)
+            {
+                T* r0 = px + 2 * i * w, r1 = r0 + dh * w, yr = py + i * ow;
+                int* ir = pi + i * ow;
+                int j = typeof(T) == typeof(float) && Avx512F.IsSupported && dh == 1 && dw == 1
+                    ? MaxPool2x2Row((float*)r0, (float*)r1, (float*)yr, ir, ow, 2 * i * w, w)
+                    : 0;
+                for (; j < ow; j++)
+                {
+                    int c = 2 * j, at = 2 * i * w + c, arg = at;
+                    T best = r0[c];
+                    Take(r0[c + dw], at + dw, ref best, ref arg);
+                    Take(r1[c], at + dh * w, ref best, ref arg);
+                    Take(r1[c + dw], at + dh * w + dw, ref best, ref arg);
+                    yr[j] = best;
+                    ir[j] = arg;
+                }
+            }
+        }
+    }
+
+    // The first-maximum rule of MaxPool for one more tap: strictly greater, or NaN, replaces.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take<T>(T v, int at, ref T best, ref int arg) where T : IFloatingPointIeee754<T>
+    {
+        if (v > best || T.IsNaN(v))
+        {
+            best = v;
+            arg = at;
+        }
+    }
+
+    // Outputs [0, 16k) of one row of 2x2 / stride 2 max pooling from input rows r0, r1; returns 16k.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int MaxPool2x2Row(float* r0, float* r1, float* y, int* index, int ow, int rowBase, int w)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        Vector512<int> o1 = Vector512.Create(1), o2 = Vector512.Create(w), o3 = Vector512.Create(w + 1);
+        int j = 0;
+        for (; j + 16 <= ow; j += 16)
+        {
+            Vector512<float> a0 = Vector512.Load(r0 + 2 * j), a1 = Vector512.Load(r0 + 2 * j + 16);
+            Vector512<float> b0 = Vector512.Load(r1 + 2 * j), b1 = Vector512.Load(r1 + 2 * j + 16);
+            var best = Avx512F.PermuteVar16x32x2(a0, even, a1);
+            var arg = Vector512<int>.Zero;
+            Step(Avx512F.PermuteVar16x32x2(a0, odd, a1), o1, ref best, ref arg);
+            Step(Avx512F.PermuteVar16x32x2(b0, even, b1), o2, ref best, ref arg);
+            Step(Avx512F.PermuteVar16x32x2(b0, odd, b1), o3, ref best, ref arg);
+            best.Store(y + j);
+            (Vector512.Create(rowBase + 2 * j) + even + arg).Store(index + j);
+        }
+        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(Vector512<float> v, Vector512<int> offset, ref Vector512<float> best, ref Vector512<int> arg)
+    {
+        var take = Vector512.GreaterThan(v, best) | ~Vector512.Equals(v, v);
+        best = Vector512.ConditionalSelect(take, v, best);
+        arg = Vector512.ConditionalSelect(take.AsInt32(), offset, arg);
     }
 
     // For each output position on one axis, the range [lo, hi) of tap numbers that fall inside the input.

@@ -189,9 +189,8 @@ public class ConvKernelTests
     [Fact]
     public void Kernels_PointwiseGeometry_EqualSlowLoops()
     {
-        // 1x1 kernel, stride 1, no padding: the column matrix is skipped
+        // 1x1 kernel, stride 1, no padding: the column blocks are read from the input in place
         var g = new Conv2dGeometry(3, 4, 5, 3, 6, 1, 1, 5, 3, 1, 1, 0, 0, 1, 1, 2);
-        Assert.True(g.IsPointwise);
         ForwardMatches<float>(g, 7, bias: true);
         ForwardMatches<double>(g, 7, bias: true);
         TransposeMatches<float>(g, 8, bias: true);
@@ -215,22 +214,88 @@ public class ConvKernelTests
         Assert.Equal(gw1, gw2);
     }
 
-    [Fact]
-    public void Im2Col_StridedDilatedPadded_MatchesDefinition()
+    // Geometries past the implicit GEMM's block sizes: more than one block of the patch (Cg*kh*kw > 256) and of
+    // the output plane (> 512 columns; > 256 for the weight gradient's depth), batches below 8 (samples cut
+    // into column ranges), output channels not a multiple of 8, groups, padding on one side, stride 2, and a
+    // patch of at least four weight-gradient blocks (samples prepared a group at a time, more than one group).
+    public static IEnumerable<object[]> LargeGeometries()
     {
-        // one channel 4x5, 2x2 kernel, stride 2x1, dilation 1x2, padding top 1 left 1
-        var g = new Conv2dGeometry(1, 1, 4, 5, 1, 2, 2, 3, 4, 2, 1, 1, 1, 1, 2, 1);
-        var x = new double[20];
-        for (int i = 0; i < 20; i++) x[i] = i + 1;
-        var cols = new double[g.PatchSize * g.OutPlane];
-        Conv2dKernels.Im2Col<double>(x, cols, g);
-        for (int a = 0; a < 2; a++)
-            for (int e = 0; e < 2; e++)
-                for (int i = 0; i < 3; i++)
-                    for (int j = 0; j < 4; j++)
-                    {
-                        int idx = InputIndex(g, 0, 0, i, j, a, e);
-                        Assert.Equal(idx < 0 ? 0 : x[idx], cols[(a * 2 + e) * 12 + i * 4 + j]);
-                    }
+        yield return [new Conv2dGeometry(2, 32, 26, 23, 13, 3, 3, 26, 23, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 20, 25, 30, 18, 3, 3, 24, 29, 1, 1, 1, 0, 1, 1, 2)];
+        yield return [new Conv2dGeometry(9, 30, 12, 11, 9, 1, 1, 12, 11, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 16, 23, 21, 24, 3, 3, 12, 11, 2, 2, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(1, 3, 33, 35, 10, 5, 5, 31, 33, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(10, 60, 9, 10, 12, 3, 3, 9, 10, 1, 1, 1, 1, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeGeometries))]
+    public void Kernels_LargeGeometries_EqualSlowLoops(Conv2dGeometry g)
+    {
+        ForwardMatches<float>(g, 11, bias: true);
+        ForwardMatches<double>(g, 12, bias: false);
+        TransposeMatches<float>(g, 13, bias: false);
+        TransposeMatches<double>(g, 14, bias: true);
+        WeightGradMatches<float>(g, 15);
+        WeightGradMatches<double>(g, 16);
+    }
+
+    // Depthwise (one channel per group) with unit horizontal stride takes the direct kernels: 3x3 and other
+    // kernel sizes, widths with every vector tail (whole Vector512s, a Vector256, scalars), vertical stride
+    // and dilation, and batches above 8 (weight-gradient chunks).
+    public static IEnumerable<object[]> DepthwiseGeometries()
+    {
+        yield return [new Conv2dGeometry(10, 5, 9, 37, 5, 3, 3, 9, 37, 1, 1, 1, 1, 1, 1, 5)];
+        yield return [new Conv2dGeometry(3, 4, 11, 29, 4, 3, 3, 5, 27, 2, 1, 1, 0, 1, 2, 4)];
+        yield return [new Conv2dGeometry(2, 3, 8, 40, 3, 5, 5, 8, 40, 1, 1, 2, 2, 1, 1, 3)];
+        yield return [new Conv2dGeometry(12, 2, 6, 19, 2, 1, 3, 6, 17, 1, 1, 0, 0, 1, 1, 2)];
+    }
+
+    [Theory]
+    [MemberData(nameof(DepthwiseGeometries))]
+    public void Kernels_Depthwise_EqualSlowLoops(Conv2dGeometry g)
+    {
+        ForwardMatches<float>(g, 21, bias: true);
+        ForwardMatches<double>(g, 22, bias: true);
+        TransposeMatches<float>(g, 23, bias: true);
+        TransposeMatches<double>(g, 24, bias: false);
+        WeightGradMatches<float>(g, 25);
+        WeightGradMatches<double>(g, 26);
+    }
+
+    public static IEnumerable<object[]> ThreadCountGeometries()
+    {
+        yield return [new Conv2dGeometry(13, 16, 20, 20, 24, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 12, 30, 30, 12, 3, 3, 30, 30, 1, 1, 1, 1, 1, 1, 12)];
+        yield return [new Conv2dGeometry(5, 8, 21, 21, 16, 3, 3, 11, 11, 2, 2, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(11, 64, 10, 10, 16, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadCountGeometries))]
+    public void Kernels_OneThreadAndSeveral_EqualBitwise(Conv2dGeometry g)
+    {
+        float[] x = Random<float>(31, XSize(g)), w = Random<float>(32, WSize(g)), gy = Random<float>(33, YSize(g));
+        (float[] Y, float[] X, float[] W) Run(int threads)
+        {
+            Parallelism.SetMaxThreads(threads);
+            try
+            {
+                float[] y = new float[YSize(g)], gx = new float[XSize(g)], gw = new float[WSize(g)];
+                Conv2dKernels.Forward(x, w, null, y, g);
+                Conv2dKernels.Transpose(gy, w, null, gx, g);
+                Conv2dKernels.WeightGrad(x, gy, gw, g);
+                return (y, gx, gw);
+            }
+            finally
+            {
+                Parallelism.SetMaxThreads(Environment.ProcessorCount);
+            }
+        }
+        var one = Run(1);
+        var four = Run(4);
+        Assert.Equal(one.Y, four.Y);
+        Assert.Equal(one.X, four.X);
+        Assert.Equal(one.W, four.W);
     }
 }

@@ -51,9 +51,9 @@ public class GemmKernelTests
 
     public static IEnumerable<object[]> SmallSizes()
     {
-        // Sizes around the micro-kernel tiles (Mr = 6 or 12; Nr = 8, 16 or 32) and the empty and unit cases.
+        // Sizes around the micro-kernel tiles (Mr = 6 or 8; Nr = 8, 16 or 32) and the empty and unit cases.
         var rnd = new Random(12345);
-        int[] special = [0, 1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40];
+        int[] special = [0, 1, 2, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40];
         for (int t = 0; t < 24; t++)
             yield return [special[rnd.Next(special.Length)], special[rnd.Next(special.Length)], special[rnd.Next(special.Length)]];
         for (int t = 0; t < 16; t++)
@@ -146,5 +146,39 @@ public class GemmKernelTests
         var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[5], new float[6], new float[4], 2, 2, 3));
         Assert.Contains("[2, 3] x [3, 2]", ex.Message);
         Assert.Contains("5, 6 and 4", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(300, 200, 600, false, false)]
+    [InlineData(64, 128, 3136, false, true)]   // Linear-like: few rows, deep, weight read transposed
+    [InlineData(2500, 40, 70, true, false)]    // more rows than one pass of packed A
+    public void Multiply_OneThreadAndSeveral_EqualBitwise(int m, int n, int k, bool transA, bool transB)
+    {
+        var rnd = new Random(m + n + k);
+        var a = Random<float>(rnd, m * k);
+        var b = Random<float>(rnd, k * n);
+        float[] Run(int threads)
+        {
+            Parallelism.SetMaxThreads(threads);
+            try
+            {
+                var c = new float[m * n];
+                Gemm.Multiply<float>(a, b, c, m, n, k, transA, transB);
+                return c;
+            }
+            finally
+            {
+                Parallelism.SetMaxThreads(Environment.ProcessorCount);
+            }
+        }
+        Assert.Equal(Run(1), Run(3));
+        AssertMatchesNaive<float>(Math.Min(m, 70), n, k, transA, transB, accumulate: false, seed: 3);
+    }
+
+    [Fact]
+    public void SetMaxThreads_BelowOne_ThrowsNamingValue()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Parallelism.SetMaxThreads(0));
+        Assert.Contains("at least 1 thread but got 0", ex.Message);
     }
 }

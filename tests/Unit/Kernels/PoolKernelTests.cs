@@ -94,6 +94,48 @@ public class PoolKernelTests
         Assert.Equal(1, index[0]);
     }
 
+    // The 2x2 / stride 2 fast path (vectorised for float with AVX-512): planes wide enough for whole vectors
+    // plus every tail length, odd heights and widths, dilation 1 and 2, coarse values (ties) and NaNs, against
+    // the slow loop with the kernel's rule (first strict maximum in row-major tap order; a NaN tap replaces).
+    private static void MaxPool2x2MatchesSlowLoop<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int seed = 500;
+        foreach (int w in new[] { 4, 33, 34, 64, 65, 70, 95 })
+            foreach (int h in new[] { 2, 5 })
+                foreach (int d in new[] { 1, 2 })
+                {
+                    int oh = Pool2dGeometry.OutputSize(h, 2, 2, 0, d), ow = Pool2dGeometry.OutputSize(w, 2, 2, 0, d);
+                    if (oh < 1 || ow < 1) continue;
+                    var g = new Pool2dGeometry(3, h, w, oh, ow, 2, 2, 2, 2, 0, 0, d, d);
+                    var x = Values<T>(g.Planes * h * w, seed++);
+                    for (int i = 5; i < x.Length; i += 41) x[i] = T.NaN;
+                    var y = new T[g.Planes * oh * ow];
+                    var index = new int[y.Length];
+                    PoolKernels.MaxPool(x, y, index, g);
+                    for (int p = 0; p < g.Planes; p++)
+                        for (int i = 0; i < oh; i++)
+                            for (int j = 0; j < ow; j++)
+                            {
+                                int arg = -1;
+                                foreach (var (a, e) in new[] { (0, 0), (0, d), (d, 0), (d, d) })
+                                {
+                                    int k = (2 * i + a) * w + 2 * j + e;
+                                    T v = x[p * h * w + k];
+                                    if (arg < 0 || v > x[p * h * w + arg] || T.IsNaN(v)) arg = k;
+                                }
+                                int o = (p * oh + i) * ow + j;
+                                Assert.True(arg == index[o], $"index of output {o} for {g}: expected {arg}, got {index[o]}");
+                                Assert.True(x[p * h * w + arg].Equals(y[o]), $"value of output {o} for {g}");
+                            }
+                }
+    }
+
+    [Fact]
+    public void MaxPool2x2Stride2_Float32_EqualsSlowLoopWithNaNs() => MaxPool2x2MatchesSlowLoop<float>();
+
+    [Fact]
+    public void MaxPool2x2Stride2_Float64_EqualsSlowLoopWithNaNs() => MaxPool2x2MatchesSlowLoop<double>();
+
     private static void ScatterGatherMatchSlowLoops<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
         int seed = 100;

@@ -1,0 +1,86 @@
+using Cnn.Autodiff;
+
+namespace Cnn.Benchmarks.E2E;
+
+/// <summary>
+/// One end-to-end benchmark case: the same shapes, batch and work on our side (<see cref="Prepare"/>) and on
+/// PyTorch's (<see cref="Spec"/>, read by tools/bench/torch_bench.py).
+/// </summary>
+internal abstract record Case(string Name)
+{
+    /// <summary>Floating-point operations of one run (a multiply-add counts 2).</summary>
+    public abstract double Flops { get; }
+
+    /// <summary>The case as the PyTorch script reads it.</summary>
+    public abstract Dictionary<string, object> Spec();
+
+    /// <summary>Builds the inputs and returns one run of the case.</summary>
+    public abstract Action Prepare();
+
+    /// <summary>Whether allocation and GC figures are reported for this case.</summary>
+    public virtual bool Training => false;
+
+    protected static Tensor Random(int seed, params int[] shape) => Tensor.RandomNormal(Rng.Seed(seed), shape);
+}
+
+/// <summary>C = A B with A, B [n, n].</summary>
+internal sealed record MatMulCase(int N) : Case($"matmul {N}")
+{
+    public override double Flops => 2.0 * N * N * N;
+
+    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "matmul", ["n"] = N };
+
+    public override Action Prepare()
+    {
+        Var a = Random(1, N, N), b = Random(2, N, N);
+        return () => Op.MatMul(a, b);
+    }
+}
+
+/// <summary>A square-kernel convolution without bias, forward only or forward and backward (input and weight gradients).</summary>
+internal sealed record ConvCase(string Label, int Batch, int Cin, int Cout, int Size, int Kernel, int Pad, int Groups, bool Backward)
+    : Case($"conv {Label}{(Backward ? " fwd+bwd" : " fwd")}")
+{
+    private int Out => Size + 2 * Pad - Kernel + 1;
+
+    /// <summary>Forward multiply-adds of the whole batch.</summary>
+    public double Macs => (double)Batch * Cout * Out * Out * (Cin / Groups) * Kernel * Kernel;
+
+    // Forward and backward: the forward product, the input gradient and the weight gradient each cost the same.
+    public override double Flops => 2 * Macs * (Backward ? 3 : 1);
+
+    public override Dictionary<string, object> Spec() => new()
+    {
+        ["name"] = Name, ["kind"] = Backward ? "conv_fwd_bwd" : "conv", ["batch"] = Batch, ["cin"] = Cin, ["cout"] = Cout,
+        ["h"] = Size, ["w"] = Size, ["k"] = Kernel, ["pad"] = Pad, ["stride"] = 1, ["groups"] = Groups,
+    };
+
+    public override Action Prepare()
+    {
+        Var x = Random(1, Batch, Cin, Size, Size), w = Random(2, Cout, Cin / Groups, Kernel, Kernel);
+        var options = Conv2dOptions.Create(1, Pad, 1, Groups);
+        if (!Backward) return () => Op.Conv2d(x, w, null, options);
+        Var gy = Random(3, Batch, Cout, Out, Out);
+        return () =>
+        {
+            var (_, pullback) = Diff.Vjp(xs => Op.Conv2d(xs[0], xs[1], null, options), x, w);
+            pullback(gy);
+        };
+    }
+}
+
+/// <summary>One training step (forward, cross-entropy, backward, p - lr g) of a network from <see cref="Networks"/>.</summary>
+internal sealed record TrainCase(string Net, int Batch) : Case($"train {Net} b{Batch}")
+{
+    public override double Flops => 2 * 3 * Networks.ForwardMacsPerSample(Net) * Batch;
+
+    public override bool Training => true;
+
+    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "train", ["net"] = Net, ["batch"] = Batch };
+
+    public override Action Prepare()
+    {
+        var net = Networks.Create(Net, Batch);
+        return net.Step;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cnn.Autodiff.Kernels;
+
+namespace Cnn.Benchmarks.E2E;
+
+/// <summary>
+/// The end-to-end benchmark: measures the FP32 peak, then every case on our side and on PyTorch's with the
+/// same shapes, batch, thread count, warm-up and repetitions, and prints medians, GFLOP/s, % of peak and
+/// the ratio (PyTorch's time over ours: above 1 we are faster).
+/// </summary>
+internal static class Runner
+{
+    private sealed record Result(double MedianMs, double AllocatedBytesPerRun, double GcPercent);
+
+    /// <summary>The cases: products, convolutions forward and forward+backward, and training steps.</summary>
+    public static List<Case> Cases()
+    {
+        var cases = new List<Case>();
+        foreach (int n in new[] { 256, 512, 1024 }) cases.Add(new MatMulCase(n));
+        foreach (bool backward in new[] { false, true })
+        {
+            cases.Add(new ConvCase("3->32@32x32 k3", 64, 3, 32, 32, 3, 1, 1, backward));
+            cases.Add(new ConvCase("32->64@16x16 k3", 64, 32, 64, 16, 3, 1, 1, backward));
+            cases.Add(new ConvCase("64->64@32x32 k3", 64, 64, 64, 32, 3, 1, 1, backward));
+            cases.Add(new ConvCase("128->128@16x16 k3", 64, 128, 128, 16, 3, 1, 1, backward));
+            cases.Add(new ConvCase("256->256@8x8 k3", 64, 256, 256, 8, 3, 1, 1, backward));
+            cases.Add(new ConvCase("depthwise 64@32x32 k3", 64, 64, 64, 32, 3, 1, 64, backward));
+            cases.Add(new ConvCase("pointwise 64->128@32x32", 64, 64, 128, 32, 1, 0, 1, backward));
+        }
+        cases.Add(new TrainCase("resnet", 64));
+        foreach (int b in new[] { 16, 32, 64, 128, 256 }) cases.Add(new TrainCase("cifar", b));
+        return cases;
+    }
+
+    public static int Run(string[] args)
+    {
+        int? threads = null;
+        bool quick = false, cpu = false;
+        string? filter = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t >= 1:
+                    threads = t;
+                    i++;
+                    break;
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--cpu-time":
+                    cpu = true;
+                    break;
+                case "--filter" when i + 1 < args.Length:
+                    filter = args[++i];
+                    break;
+                default:
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: e2e [--threads N] [--quick] [--cpu-time] [--filter TEXT]");
+                    return 2;
+            }
+        }
+        int warmup = quick ? 2 : 3, reps = quick ? 3 : 10;
+        var cases = Cases().Where(c => filter is null || c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
+        var counts = threads is int tc ? new[] { tc } : new[] { 1, 2 };
+        Console.WriteLine($"# End-to-end benchmark: float32, NCHW; {warmup} warm-up and {reps} timed runs per case, medians of {(cpu ? "process CPU time (all threads; for a loaded machine)" : "wall-clock time")}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, {Peak.Width}; started {DateTime.Now:yyyy-MM-dd HH:mm}; load average {LoadAverage()}");
+        foreach (int t in counts)
+        {
+            Parallelism.SetMaxThreads(t);
+            double peak = Peak.Gflops(t, cpu);
+            Console.WriteLine();
+            Console.WriteLine($"## {t} thread(s): measured FP32 peak {peak:F1} GFLOP/s ({Peak.Width} FMA chains on {t} thread(s)); load average {LoadAverage()}");
+            var ours = new Dictionary<string, Result>();
+            foreach (var c in cases) ours[c.Name] = Measure(c, warmup, reps, cpu);
+            var (torch, note) = TorchSide.Run(cases, t, warmup, reps, cpu);
+            Console.WriteLine(note);
+            Console.WriteLine();
+            Console.WriteLine("| case | ours ms | ours GFLOP/s | ours % peak | torch ms | torch GFLOP/s | torch % peak | torch ms / ours ms |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var c in cases)
+            {
+                double ms = ours[c.Name].MedianMs, gf = c.Flops / ms / 1e6;
+                string row = $"| {c.Name} | {F(ms, 2)} | {F(gf, 1)} | {F(100 * gf / peak, 0)}% |";
+                if (torch is not null && torch.TryGetValue(c.Name, out double tms))
+                {
+                    double tgf = c.Flops / tms / 1e6;
+                    row += $" {F(tms, 2)} | {F(tgf, 1)} | {F(100 * tgf / peak, 0)}% | {F(tms / ms, 2)}x |";
+                }
+                else row += " n/a | n/a | n/a | n/a |";
+                Console.WriteLine(row);
+            }
+            var training = cases.Where(c => c.Training).ToList();
+            if (training.Count > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine("| training step | ours ms | ours images/s | torch ms | torch images/s | managed MB allocated per step | % time in GC |");
+                Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+                foreach (var c in training.Cast<TrainCase>())
+                {
+                    var r = ours[c.Name];
+                    string tms = torch is not null && torch.TryGetValue(c.Name, out double v) ? $"{F(v, 2)} | {F(c.Batch * 1000 / v, 0)}" : "n/a | n/a";
+                    Console.WriteLine($"| {c.Name} | {F(r.MedianMs, 2)} | {F(c.Batch * 1000 / r.MedianMs, 0)} | {tms} | {F(r.AllocatedBytesPerRun / 1e6, 1)} | {F(r.GcPercent, 1)}% |");
+                }
+            }
+            Console.WriteLine();
+            Console.WriteLine($"Load average after the {t}-thread runs: {LoadAverage()}");
+            if (Busy())
+                Console.WriteLine($"WARNING: the load average exceeds the {Environment.ProcessorCount} cores: other processes competed for the CPU, so these timings (both sides) are unreliable; re-run on an idle machine.");
+        }
+        Console.WriteLine($"Peak working set of this process: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
+        return 0;
+    }
+
+    private static Result Measure(Case c, int warmup, int reps, bool cpu)
+    {
+        var run = c.Prepare();
+        for (int i = 0; i < warmup; i++) run();
+        var times = new double[reps];
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var pause = GC.GetTotalPauseDuration();
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++)
+        {
+            double t0 = cpu ? CpuClock.Milliseconds() : 0;
+            var sw = Stopwatch.StartNew();
+            run();
+            times[i] = cpu ? CpuClock.Milliseconds() - t0 : sw.Elapsed.TotalMilliseconds;
+        }
+        double elapsed = total.Elapsed.TotalMilliseconds;
+        double gc = (GC.GetTotalPauseDuration() - pause).TotalMilliseconds;
+        double bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)reps;
+        Array.Sort(times);
+        double median = reps % 2 == 1 ? times[reps / 2] : (times[reps / 2 - 1] + times[reps / 2]) / 2;
+        return new Result(median, bytes, 100 * gc / elapsed);
+    }
+
+    private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+
+    // Whether the 1-minute load average exceeds the number of cores.
+    private static bool Busy()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) > Environment.ProcessorCount;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"{parts[0]} {parts[1]} {parts[2]}";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

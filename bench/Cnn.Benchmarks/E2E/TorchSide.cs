@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Cnn.Benchmarks.E2E;
+
+/// <summary>
+/// Runs tools/bench/torch_bench.py with /usr/bin/python3 as a subprocess: the case list goes in as JSON on
+/// stdin, the medians come back as JSON on stdout. OPENBLAS_CORETYPE=SkylakeX and the thread count are set
+/// in its environment; the script calls torch.set_num_threads with the same count.
+/// </summary>
+internal static class TorchSide
+{
+    private const string Python = "/usr/bin/python3";
+
+    /// <summary>PyTorch's median milliseconds per case name, or null with the reason when PyTorch cannot be run.</summary>
+    public static (Dictionary<string, double>? Medians, string Note) Run(IReadOnlyList<Case> cases, int threads, int warmup, int reps, bool cpuTime)
+    {
+        var script = FindScript();
+        if (script is null) return (null, "PyTorch not measured: tools/bench/torch_bench.py not found (run from the repository).");
+        if (!File.Exists(Python)) return (null, $"PyTorch not measured: {Python} is missing.");
+        var psi = new ProcessStartInfo(Python, [script])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
+        psi.Environment["OMP_NUM_THREADS"] = threads.ToString();
+        psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString();
+        psi.Environment["MKL_NUM_THREADS"] = threads.ToString();
+        using var p = Process.Start(psi)!;
+        var request = new Dictionary<string, object>
+        {
+            ["threads"] = threads, ["warmup"] = warmup, ["reps"] = reps, ["cpu_time"] = cpuTime,
+            ["cases"] = cases.Select(c => c.Spec()).ToArray(),
+        };
+        p.StandardInput.Write(JsonSerializer.Serialize(request));
+        p.StandardInput.Close();
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            string err = stderr.Result;
+            return err.Contains("No module named 'torch'")
+                ? (null, "PyTorch not measured: torch is not installed for /usr/bin/python3 (apt-get install python3-torch).")
+                : (null, $"PyTorch not measured: torch_bench.py exited with {p.ExitCode}: {Last(err)}");
+        }
+        using var doc = JsonDocument.Parse(stdout);
+        var medians = new Dictionary<string, double>();
+        foreach (var r in doc.RootElement.GetProperty("results").EnumerateArray())
+            medians[r.GetProperty("name").GetString()!] = r.GetProperty("median_ms").GetDouble();
+        return (medians, $"PyTorch {doc.RootElement.GetProperty("torch").GetString()} with {doc.RootElement.GetProperty("threads").GetInt32()} thread(s), measured in the same run.");
+    }
+
+    private static string Last(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length == 0 ? "(no message)" : lines[^1];
+    }
+
+    // The script, looked up from the working directory and from the executable's directory upwards.
+    private static string? FindScript()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var path = Path.Combine(dir.FullName, "tools", "bench", "torch_bench.py");
+                if (File.Exists(path)) return path;
+            }
+        return null;
+    }
+}

@@ -1,0 +1,7 @@
+using BenchmarkDotNet.Running;
+using Cnn.Benchmarks.E2E;
+
+// `e2e ...`: the end-to-end comparison with PyTorch; anything else goes to BenchmarkDotNet (kernel benchmarks).
+if (args.Length > 0 && args[0] == "e2e") return Runner.Run(args[1..]);
+BenchmarkSwitcher.FromAssembly(typeof(Runner).Assembly).Run(args);
+return 0;

@@ -1,0 +1,44 @@
+namespace Cnn.Autodiff.Kernels;
+
+/// <summary>
+/// The process-wide cap on the threads the kernels' parallel loops use. It is read once, from the
+/// environment variable <c>CNN_THREADS</c> (a positive integer; unset, empty or invalid means
+/// <see cref="Environment.ProcessorCount"/>), and can be lowered or raised later with <see cref="SetMaxThreads"/>.
+/// </summary>
+/// <remarks>
+/// Every kernel splits its work into items fixed by the problem's sizes alone, never by the thread
+/// count, so results are bit for bit the same whatever the cap.
+/// </remarks>
+public static class Parallelism
+{
+    private static ParallelOptions _options = new() { MaxDegreeOfParallelism = FromEnvironment() };
+
+    /// <summary>The most threads a kernel's parallel loop uses (at least 1).</summary>
+    public static int MaxThreads => _options.MaxDegreeOfParallelism;
+
+    /// <summary>Sets the cap on the threads the kernels use from now on.</summary>
+    /// <param name="threads">At least 1.</param>
+    public static void SetMaxThreads(int threads)
+    {
+        if (threads < 1)
+            throw new ArgumentException($"Parallelism.SetMaxThreads expects at least 1 thread but got {threads}.");
+        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every i in [from, to): in parallel (up to <see cref="MaxThreads"/>
+    /// threads) when <paramref name="parallel"/> and more than one item and thread are available, else in order on the calling thread.
+    /// </summary>
+    public static void For(int from, int to, Action<int> body, bool parallel = true)
+    {
+        var options = _options;
+        if (parallel && to - from > 1 && options.MaxDegreeOfParallelism > 1) Parallel.For(from, to, options, body);
+        else for (int i = from; i < to; i++) body(i);
+    }
+
+    private static int FromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("CNN_THREADS");
+        return int.TryParse(text, out int n) && n >= 1 ? n : Environment.ProcessorCount;
+    }
+}

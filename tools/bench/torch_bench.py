@@ -1,0 +1,152 @@
+"""PyTorch side of the end-to-end benchmark (bench/Cnn.Benchmarks `e2e`).
+
+Reads a JSON request on stdin: {"threads": n, "warmup": w, "reps": r, "cases": [...]}, each case as the C#
+side describes it (kind, shapes, settings), runs every case on the same shapes, batch and thread count as
+the C# side, and writes a JSON reply on stdout: {"torch": version, "results": [{"name", "median_ms", "times_ms"}]}.
+Timing: w untimed warm-up runs, then r timed runs; the median is reported. With "cpu_time": true the
+process CPU time (all threads) is measured instead of wall-clock time, as the C# side does.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+
+def timed(fn, warmup, reps, clock):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = clock()
+        fn()
+        times.append((clock() - t0) * 1000.0)
+    return times
+
+
+def randn(*shape):
+    return torch.randn(*shape, dtype=torch.float32)
+
+
+def matmul_case(c):
+    n = c["n"]
+    a, b = randn(n, n), randn(n, n)
+    return lambda: torch.mm(a, b)
+
+
+def conv_case(c, backward):
+    x = randn(c["batch"], c["cin"], c["h"], c["w"])
+    w = randn(c["cout"], c["cin"] // c["groups"], c["k"], c["k"])
+    kw = dict(stride=c["stride"], padding=c["pad"], groups=c["groups"])
+    if not backward:
+        def fwd():
+            with torch.no_grad():
+                F.conv2d(x, w, None, **kw)
+        return fwd
+    x.requires_grad_(True)
+    w.requires_grad_(True)
+    ho = (c["h"] + 2 * c["pad"] - c["k"]) // c["stride"] + 1
+    wo = (c["w"] + 2 * c["pad"] - c["k"]) // c["stride"] + 1
+    gy = randn(c["batch"], c["cout"], ho, wo)
+
+    def fwd_bwd():
+        x.grad = None
+        w.grad = None
+        F.conv2d(x, w, None, **kw).backward(gy)
+    return fwd_bwd
+
+
+def uniform(shape, fan_in):
+    bound = 1.0 / fan_in ** 0.5
+    return (torch.rand(*shape) * 2 - 1) * bound
+
+
+def cifar_params():
+    return [uniform((32, 3, 3, 3), 27), uniform((32,), 27),
+            uniform((64, 32, 3, 3), 288), uniform((64,), 288),
+            uniform((512, 4096), 4096), uniform((512,), 4096),
+            uniform((10, 512), 512), uniform((10,), 512)]
+
+
+def cifar_forward(p, x, _state):
+    w1, b1, w2, b2, w3, b3, w4, b4 = p
+    h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=1)), 2)
+    h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2, padding=1)), 2)
+    h = F.relu(F.linear(torch.flatten(h, 1), w3, b3))
+    return F.linear(h, w4, b4)
+
+
+def resnet_params():
+    ps = [uniform((32, 3, 3, 3), 27), torch.ones(32), torch.zeros(32)]
+    for _ in range(2):
+        for _ in range(2):
+            ps += [uniform((32, 32, 3, 3), 288), torch.ones(32), torch.zeros(32)]
+    ps += [uniform((64, 32, 3, 3), 288), uniform((64,), 288), uniform((10, 64), 64), uniform((10,), 64)]
+    return ps
+
+
+def resnet_forward(p, x, state):
+    def bn(h, i, g, b):
+        return F.batch_norm(h, state[i][0], state[i][1], g, b, training=True, momentum=0.1, eps=1e-5)
+    h = F.relu(bn(F.conv2d(x, p[0], None, padding=1), 0, p[1], p[2]))
+    for blk in range(2):
+        base = 3 + blk * 6
+        t = F.relu(bn(F.conv2d(h, p[base], None, padding=1), 1 + blk * 2, p[base + 1], p[base + 2]))
+        t = bn(F.conv2d(t, p[base + 3], None, padding=1), 2 + blk * 2, p[base + 4], p[base + 5])
+        h = F.relu(h + t)
+    h = F.max_pool2d(h, 2)
+    h = F.relu(F.conv2d(h, p[15], p[16], padding=1))
+    h = torch.flatten(F.adaptive_avg_pool2d(h, 1), 1)
+    return F.linear(h, p[17], p[18])
+
+
+def train_case(c):
+    batch = c["batch"]
+    params, forward, bns = (cifar_params(), cifar_forward, 0) if c["net"] == "cifar" else (resnet_params(), resnet_forward, 5)
+    for p in params:
+        p.requires_grad_(True)
+    state = [(torch.zeros(32), torch.ones(32)) for _ in range(bns)]
+    x = randn(batch, 3, 32, 32)
+    labels = torch.randint(0, 10, (batch,))
+    lr = 0.01
+
+    def step():
+        loss = F.cross_entropy(forward(params, x, state), labels)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p.sub_(lr * p.grad)
+                p.grad = None
+    return step
+
+
+def main():
+    req = json.load(sys.stdin)
+    torch.set_num_threads(req["threads"])
+    torch.manual_seed(0)
+    results = []
+    for c in req["cases"]:
+        kind = c["kind"]
+        if kind == "matmul":
+            fn = matmul_case(c)
+        elif kind == "conv":
+            fn = conv_case(c, backward=False)
+        elif kind == "conv_fwd_bwd":
+            fn = conv_case(c, backward=True)
+        elif kind == "train":
+            fn = train_case(c)
+        else:
+            raise ValueError(f"unknown case kind {kind}")
+        clock = time.process_time if req.get("cpu_time") else time.perf_counter
+        times = timed(fn, req["warmup"], req["reps"], clock)
+        results.append({"name": c["name"], "median_ms": statistics.median(times), "times_ms": times})
+    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
