@@ -1,10 +1,15 @@
 using Cnn.Autodiff;
+using Cnn.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Cnn.Properties;
 
-/// <summary>Runs FsCheck properties from xunit: a failing case is shrunk and reported as an exception.</summary>
+/// <summary>
+/// FsCheck generators and runners for the property tests written against FsCheck's <see cref="Gen{T}"/>;
+/// the laws themselves come from Cnn.Testing (<see cref="Laws"/>), whose own generators (<see cref="CaseGen{T}"/>)
+/// newer tests use directly.
+/// </summary>
 public static class Law
 {
     /// <summary>Checks <paramref name="property"/> for <paramref name="maxTest"/> generated cases.</summary>
@@ -29,13 +34,12 @@ public static class Law
     /// <summary>A seed for tensors drawn with <see cref="Rng"/>.</summary>
     public static Gen<int> Seed => Gen.Choose(0, 1_000_000);
 
-    /// <summary>Asserts that the gradient check of <paramref name="f"/> passes in float64 at random inputs of the given shapes.</summary>
-    public static void Gradient(string name, Func<IReadOnlyList<Var>, Var> f, int seed, params int[][] shapes)
-    {
-        var keys = Rng.Seed(seed).Split(shapes.Length + 1);
-        var xs = shapes.Select((s, i) => Tensor.RandomNormal(keys[i], s, dtype: DType.Float64)).ToArray();
-        GradCheck.Assert(name, f, xs, keys[^1]);
-    }
+    /// <summary>
+    /// Asserts the gradient law (<see cref="Laws.Gradient"/>) for <paramref name="f"/> in float64 at standard normal
+    /// inputs of the given shapes drawn from <paramref name="seed"/>; a failure names the worst input and element.
+    /// </summary>
+    public static void Gradient(string name, Func<IReadOnlyList<Var>, Var> f, int seed, params int[][] shapes) =>
+        Laws.Gradient(name, f, TensorValues.Normal.Inputs([.. shapes.Select(s => (Shape)s)], seed), seed).ThrowIfFailed();
 
     /// <summary>
     /// A broadcast-compatible partner for <paramref name="shape"/>: a suffix of it, with some

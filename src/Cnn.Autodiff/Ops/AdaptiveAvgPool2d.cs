@@ -15,7 +15,7 @@ public static partial class Op
     /// <returns>[N, C, outH, outW]</returns>
     public static Var AdaptiveAvgPool2d(Var x, int outH, int outW)
     {
-        RequireNchw("AdaptiveAvgPool2d", x.Shape);
+        RequireRank4("AdaptiveAvgPool2d", "input", "[N, C, H, W]", x.Shape);
         if (outH < 1 || outW < 1)
             throw new ArgumentException($"AdaptiveAvgPool2d needs an output size of at least (1, 1) but got {Pair((outH, outW))}.");
         if (x.Shape[2] < 1 || x.Shape[3] < 1)
@@ -30,7 +30,7 @@ public static partial class Op
     /// <returns>[N, C]</returns>
     public static Var GlobalAvgPool2d(Var x)
     {
-        RequireNchw("GlobalAvgPool2d", x.Shape);
+        RequireRank4("GlobalAvgPool2d", "input", "[N, C, H, W]", x.Shape);
         if (x.Shape[2] < 1 || x.Shape[3] < 1)
             throw new ArgumentException($"GlobalAvgPool2d needs a non-empty [H, W] plane but got input {x.Shape}.");
         return Mean(x, [2, 3]);

@@ -85,13 +85,6 @@ public static partial class Op
         return xs.Count == 2 ? [gx, gw] : [gx, gw, Sum(g, [0, 2, 3])];
     };
 
-    private static void RequireRank4(string op, string role, string layout, Shape s)
-    {
-        if (s.Rank != 4)
-            throw new ArgumentException($"{op} expects {role} {layout} (rank 4) but got {s} (rank {s.Rank})" +
-                (s.Rank == 3 && role == "input" ? ": add a batch axis, e.g. Op.Reshape(x, 1, C, H, W)." : "."));
-    }
-
     private static void RequireBias(string op, Var? b, Tensor x, int channels)
     {
         if (b is null) return;

@@ -11,7 +11,7 @@ public static partial class Op
     /// </summary>
     internal static Pool2dGeometry PoolGeometry(string op, Shape x, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation)
     {
-        RequireNchw(op, x);
+        RequireRank4(op, "input", "[N, C, H, W]", x);
         if (kernel.H < 1 || kernel.W < 1)
             throw new ArgumentException($"{op} needs a kernel size of at least 1 but got {Pair(kernel)}.");
         if (stride.H < 1 || stride.W < 1)
@@ -31,13 +31,6 @@ public static partial class Op
             throw new ArgumentException($"{op} kernel {Pair(kernel)} with dilation {Pair(dilation)} spans {Pair(span)}, larger than the padded input {Pair((h + 2 * padding.H, w + 2 * padding.W))} of {x}, so the output would be empty: use a smaller kernel or a larger input.");
         }
         return new Pool2dGeometry(x[0] * x[1], h, w, oh, ow, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W);
-    }
-
-    /// <summary>Throws unless <paramref name="x"/> is [N, C, H, W]; names the op.</summary>
-    internal static void RequireNchw(string op, Shape x)
-    {
-        if (x.Rank != 4)
-            throw new ArgumentException($"{op} expects input [N, C, H, W] but got {x} (rank {x.Rank}): reshape it, e.g. a single image [H, W] to [1, 1, H, W].");
     }
 
     /// <summary>Formats a per-axis setting as (h, w).</summary>

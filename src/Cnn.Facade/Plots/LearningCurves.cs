@@ -76,16 +76,16 @@ public static class LearningCurves
 
         // Grid lines and ticks.
         sb.Append("<g class=\"axes\" stroke=\"#ddd\" stroke-width=\"1\">\n");
-        for (double y = ylo; y <= yhi + ystep * 1e-6; y += ystep)
+        foreach (double y in Svg.TickValues(ylo, yhi, ystep))
             sb.Append($"<line x1=\"{Svg.F(x0)}\" y1=\"{Svg.F(Sy(y))}\" x2=\"{Svg.F(x1)}\" y2=\"{Svg.F(Sy(y))}\"/>\n");
-        for (double x = xlo; x <= xhi + xstep * 1e-6; x += xstep)
+        foreach (double x in Svg.TickValues(xlo, xhi, xstep))
             sb.Append($"<line x1=\"{Svg.F(Sx(x))}\" y1=\"{Svg.F(y0)}\" x2=\"{Svg.F(Sx(x))}\" y2=\"{Svg.F(y1)}\"/>\n");
         sb.Append("</g>\n");
         sb.Append($"<rect x=\"{Svg.F(x0)}\" y=\"{Svg.F(y1)}\" width=\"{Svg.F(x1 - x0)}\" height=\"{Svg.F(y0 - y1)}\" fill=\"none\" stroke=\"black\"/>\n");
         sb.Append("<g class=\"ticks\" font-size=\"11\">\n");
-        for (double y = ylo; y <= yhi + ystep * 1e-6; y += ystep)
+        foreach (double y in Svg.TickValues(ylo, yhi, ystep))
             sb.Append($"<text x=\"{Svg.F(x0 - 6)}\" y=\"{Svg.F(Sy(y) + 4)}\" text-anchor=\"end\">{Svg.Tick(y, ystep)}</text>\n");
-        for (double x = xlo; x <= xhi + xstep * 1e-6; x += xstep)
+        foreach (double x in Svg.TickValues(xlo, xhi, xstep))
             sb.Append($"<text x=\"{Svg.F(Sx(x))}\" y=\"{Svg.F(y0 + 16)}\" text-anchor=\"middle\">{Svg.Tick(x, xstep)}</text>\n");
         sb.Append("</g>\n");
         sb.Append($"<text x=\"{Svg.F((x0 + x1) / 2)}\" y=\"{Svg.F(height - 8)}\" text-anchor=\"middle\">epoch</text>\n");

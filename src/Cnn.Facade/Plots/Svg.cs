@@ -50,6 +50,12 @@ internal static class Svg
         return (Math.Floor(lo / step + 1e-9) * step, Math.Ceiling(hi / step - 1e-9) * step, step);
     }
 
+    /// <summary>The tick positions lo, lo + step, ... up to hi (included despite rounding in the sum).</summary>
+    public static IEnumerable<double> TickValues(double lo, double hi, double step)
+    {
+        for (double v = lo; v <= hi + step * 1e-6; v += step) yield return v;
+    }
+
     /// <summary>A tick label with as many decimals as the step needs.</summary>
     public static string Tick(double v, double step)
     {

@@ -16,11 +16,27 @@ public interface IDescribedLayer : ILayer
 /// <summary>
 /// The receptive field of one output position: <see cref="Size"/> input pixels on a side, and the
 /// <see cref="Jump"/> (product of the strides so far), the input distance between neighbouring outputs.
+/// Both are whole numbers until a transposed convolution (upsampling) divides the jump by its stride; after
+/// that they are measured on the input's pixel grid as real numbers, and an output reads at most
+/// ceil(Size) input pixels on a side.
 /// </summary>
-public readonly record struct ReceptiveField(int Size, int Jump)
+public readonly record struct ReceptiveField(double Size, double Jump)
 {
     /// <summary>The field after a k x k window with stride s and dilation d: Size + (k - 1) * d * Jump, Jump * s.</summary>
     public ReceptiveField Through(int kernel, int stride, int dilation) => new(Size + (kernel - 1) * dilation * Jump, Jump * stride);
+
+    /// <summary>
+    /// The field after a k x k transposed convolution with stride s and dilation d (see
+    /// <see cref="SpatialEffect.TransposedWindow"/>): Size + floor((k - 1) g / s) * (d / g) * Jump, Jump / s, g = gcd(d, s).
+    /// </summary>
+    public ReceptiveField ThroughTransposed(int kernel, int stride, int dilation)
+    {
+        int g = Gcd(dilation, stride);
+        int span = (kernel - 1) * g / stride * (dilation / g);
+        return new(Size + span * Jump, Jump / stride);
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 }
 
 /// <summary>One row of a <see cref="Summary"/>: one layer, named by its path (<c>features.0</c>) as PyTorch's named_modules.</summary>
@@ -32,8 +48,9 @@ public readonly record struct ReceptiveField(int Size, int Jump)
 /// <param name="MultiplyAdds">Multiply-adds for the whole input batch; null when no describer knows the layer.</param>
 /// <param name="Field">The receptive field after this layer, or null once an output no longer maps to a window of the input (after flatten, linear, global pooling, or an unknown layer).</param>
 /// <param name="IsContainer">True for a container whose children have their own rows (not counted twice in the totals).</param>
+/// <param name="IsResidual">True for a residual block's row: its output adds its input (through the shortcut child, if any) to its main path; the field is the wider of the two.</param>
 public sealed record SummaryRow(string Name, string Type, int Depth, Shape InputShape, Shape OutputShape,
-    long Parameters, long State, long? MultiplyAdds, ReceptiveField? Field, bool IsContainer);
+    long Parameters, long State, long? MultiplyAdds, ReceptiveField? Field, bool IsContainer, bool IsResidual = false);
 
 /// <summary>
 /// A model summary computed from shapes alone, without running data: one row per layer with nested
@@ -102,8 +119,16 @@ public sealed record Summary(Shape InputShape, Shape OutputShape, ImmutableArray
                 int at = Rows.Count;
                 if (depth >= 0) Rows.Add(null!);
                 var x = input;
+                var blockField = field;
                 foreach (var (childName, child) in info.Children)
-                    (x, field) = Visit(child, name.Length == 0 ? childName : name + "." + childName, depth + 1, x, field);
+                    (x, field) = Visit(child, Child(name, childName), depth + 1, x, field);
+                if (info.Residual)
+                {
+                    var shortcutField = blockField;
+                    if (info.Shortcut is var (shortcutName, shortcut))
+                        (_, shortcutField) = Visit(shortcut, Child(name, shortcutName), depth + 1, input, blockField);
+                    field = Wider(field, shortcutField);
+                }
                 if (depth < 0) return (output, field);
                 long? macs = 0;
                 long parameters = 0, state = 0;
@@ -114,7 +139,7 @@ public sealed record Summary(Shape InputShape, Shape OutputShape, ImmutableArray
                     state += Rows[i].State;
                     macs = macs is long m && Rows[i].MultiplyAdds is long r ? m + r : null;
                 }
-                Rows[at] = new SummaryRow(name, type, depth, input, output, parameters, state, macs, field, IsContainer: true);
+                Rows[at] = new SummaryRow(name, type, depth, input, output, parameters, state, macs, field, IsContainer: true, IsResidual: info.Residual);
                 return (output, field);
             }
             long p = info?.Parameters ?? Count(layer.Init(Rng.Seed(0)));
@@ -123,11 +148,19 @@ public sealed record Summary(Shape InputShape, Shape OutputShape, ImmutableArray
             {
                 (SpatialEffect.Pointwise, var f) => f,
                 (SpatialEffect.Window w, ReceptiveField f) => f.Through(w.Kernel, w.Stride, w.Dilation),
+                (SpatialEffect.TransposedWindow t, ReceptiveField f) => f.ThroughTransposed(t.Kernel, t.Stride, t.Dilation),
                 _ => null,
             };
             Rows.Add(new SummaryRow(name, type, Math.Max(depth, 0), input, output, p, s, info?.MultiplyAdds, field, IsContainer: false));
             return (output, field);
         }
+
+        private static string Child(string parent, string child) => parent.Length == 0 ? child : parent + "." + child;
+
+        // NOTE: the union of the main path's and the shortcut's fields, taking the paths as centred on the same
+        // position (as "same" padding makes them in ResNet blocks); unknown when either is.
+        private static ReceptiveField? Wider(ReceptiveField? a, ReceptiveField? b) =>
+            a is { } f && b is { } g ? f with { Size = Math.Max(f.Size, g.Size) } : null;
 
         private static long Count(ParamTree<Tensor> tree)
         {
@@ -145,14 +178,15 @@ public sealed record Summary(Shape InputShape, Shape OutputShape, ImmutableArray
         var cells = new List<string[]>();
         foreach (var r in Rows)
         {
-            var label = new string(' ', 2 * r.Depth) + (r.Name.Length > 0 ? r.Name + " (" + r.Type + ")" : r.Type);
+            var type = r.IsResidual ? r.Type + ", residual" : r.Type;
+            var label = new string(' ', 2 * r.Depth) + (r.Name.Length > 0 ? r.Name + " (" + type + ")" : type);
             cells.Add([
                 label,
                 r.OutputShape.ToString(),
                 r.Parameters.ToString("N0", c),
                 r.MultiplyAdds is long m ? m.ToString("N0", c) : "?",
-                r.Field is { } f ? f.Size.ToString(c) : "-",
-                r.Field is { } g ? g.Jump.ToString(c) : "-",
+                r.Field is { } f ? f.Size.ToString("0.###", c) : "-",
+                r.Field is { } g ? g.Jump.ToString("0.###", c) : "-",
             ]);
         }
         var width = new int[head.Length];

@@ -27,4 +27,19 @@ public static class Initializers
         double bound = fanIn > 0 ? 1.0 / Math.Sqrt(fanIn) : 0;
         return Tensor.RandomUniform(rng, shape, -bound, bound, dtype);
     }
+
+    /// <summary>
+    /// A weight of <paramref name="weightShape"/> and, with <paramref name="bias"/>, a bias [<paramref name="biasSize"/>],
+    /// both <see cref="PyTorchDefault"/> with the weight's fan-in (<see cref="Fans"/>), each from its own key split
+    /// from <paramref name="rng"/>: PyTorch's initialisation of Linear, Conv2d and ConvTranspose2d.
+    /// </summary>
+    public static ParamTree<Tensor> WeightAndBias(Rng rng, Shape weightShape, int biasSize, bool bias)
+    {
+        var (kw, kb) = rng.Split();
+        int fanIn = Fans(weightShape).FanIn;
+        var w = PyTorchDefault(kw, weightShape, fanIn);
+        return bias
+            ? ParamTree.Of(("weight", w), ("bias", PyTorchDefault(kb, [biasSize], fanIn)))
+            : ParamTree.Of(("weight", w));
+    }
 }

@@ -23,15 +23,8 @@ public sealed record Conv2d(int InChannels, int OutChannels, int KernelSize, Con
 
     public override ParamTree<Tensor> Init(Rng rng)
     {
-        if (Groups < 1 || InChannels % Groups != 0 || OutChannels % Groups != 0)
-            throw new ArgumentException($"Conv2d expects groups={Groups} to divide both InChannels ({InChannels}) and OutChannels ({OutChannels}): choose groups among their common divisors.");
-        var (kw, kb) = rng.Split();
-        Shape shape = [OutChannels, InChannels / Groups, KernelSize, KernelSize];
-        int fanIn = Initializers.Fans(shape).FanIn;
-        var w = Initializers.PyTorchDefault(kw, shape, fanIn);
-        return Bias
-            ? ParamTree.Of(("weight", w), ("bias", Initializers.PyTorchDefault(kb, [OutChannels], fanIn)))
-            : ParamTree.Of(("weight", w));
+        RequireGroups("Conv2d", Groups, InChannels, OutChannels);
+        return Initializers.WeightAndBias(rng, [OutChannels, InChannels / Groups, KernelSize, KernelSize], OutChannels, Bias);
     }
 
     public override Var Apply(ParamTree<Var> p, Var x, LayerContext ctx) =>
@@ -45,5 +38,12 @@ public sealed record Conv2d(int InChannels, int OutChannels, int KernelSize, Con
         if (h < 1 || w < 1)
             throw new ArgumentException($"Conv2d with kernel {KernelSize} and {Options} would give an empty output {h}x{w} for input {input}: use a larger input, more padding or a smaller kernel.");
         return [input[0], OutChannels, h, w];
+    }
+
+    /// <summary>Throws unless <paramref name="groups"/> is positive and divides both channel counts; names the layer.</summary>
+    internal static void RequireGroups(string layer, int groups, int inChannels, int outChannels)
+    {
+        if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"{layer} expects groups={groups} to divide both InChannels ({inChannels}) and OutChannels ({outChannels}): choose groups among their common divisors.");
     }
 }

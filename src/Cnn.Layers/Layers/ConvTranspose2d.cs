@@ -11,18 +11,11 @@ namespace Cnn.Layers;
 public sealed record ConvTranspose2d(int InChannels, int OutChannels, int KernelSize, int Stride = 1, int Padding = 0,
     int OutputPadding = 0, int Groups = 1, bool Bias = true, int Dilation = 1) : Layer
 {
+    // NOTE: PyTorch computes fan-in from weight dimension 1, which for a transposed convolution is Cout/groups.
     public override ParamTree<Tensor> Init(Rng rng)
     {
-        if (Groups < 1 || InChannels % Groups != 0 || OutChannels % Groups != 0)
-            throw new ArgumentException($"ConvTranspose2d expects groups={Groups} to divide both InChannels ({InChannels}) and OutChannels ({OutChannels}): choose groups among their common divisors.");
-        var (kw, kb) = rng.Split();
-        Shape shape = [InChannels, OutChannels / Groups, KernelSize, KernelSize];
-        // NOTE: PyTorch computes fan-in from weight dimension 1, which for a transposed convolution is Cout/groups.
-        int fanIn = Initializers.Fans(shape).FanIn;
-        var w = Initializers.PyTorchDefault(kw, shape, fanIn);
-        return Bias
-            ? ParamTree.Of(("weight", w), ("bias", Initializers.PyTorchDefault(kb, [OutChannels], fanIn)))
-            : ParamTree.Of(("weight", w));
+        Conv2d.RequireGroups("ConvTranspose2d", Groups, InChannels, OutChannels);
+        return Initializers.WeightAndBias(rng, [InChannels, OutChannels / Groups, KernelSize, KernelSize], OutChannels, Bias);
     }
 
     public override Var Apply(ParamTree<Var> p, Var x, LayerContext ctx) =>

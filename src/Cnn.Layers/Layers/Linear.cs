@@ -8,14 +8,7 @@ namespace Cnn.Layers;
 /// </summary>
 public sealed record Linear(int InFeatures, int OutFeatures, bool Bias = true) : Layer
 {
-    public override ParamTree<Tensor> Init(Rng rng)
-    {
-        var (kw, kb) = rng.Split();
-        var w = Initializers.PyTorchDefault(kw, [OutFeatures, InFeatures], InFeatures);
-        return Bias
-            ? ParamTree.Of(("weight", w), ("bias", Initializers.PyTorchDefault(kb, [OutFeatures], InFeatures)))
-            : ParamTree.Of(("weight", w));
-    }
+    public override ParamTree<Tensor> Init(Rng rng) => Initializers.WeightAndBias(rng, [OutFeatures, InFeatures], OutFeatures, Bias);
 
     public override Var Apply(ParamTree<Var> p, Var x, LayerContext ctx) => Op.Linear(x, p["weight"], Bias ? p["bias"] : null);
 

@@ -22,11 +22,7 @@ public sealed record Adam : IOptimizer
 
     public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool amsgrad = false)
     {
-        LearningRate = Trees.AtLeast(Name, nameof(learningRate), learningRate, 0);
-        Beta1 = Trees.InUnitInterval(Name, nameof(beta1), beta1);
-        Beta2 = Trees.InUnitInterval(Name, nameof(beta2), beta2);
-        Eps = Trees.AtLeast(Name, nameof(eps), eps, 0);
-        WeightDecay = Trees.AtLeast(Name, nameof(weightDecay), weightDecay, 0);
+        (LearningRate, Beta1, Beta2, Eps, WeightDecay) = Checked(Name, learningRate, beta1, beta2, eps, weightDecay);
         Amsgrad = amsgrad;
     }
 
@@ -45,6 +41,15 @@ public sealed record Adam : IOptimizer
         var s = new Settings(state.Step + 1, lr, Beta1, Beta2, Eps, L2: WeightDecay, Decay: 0, Amsgrad);
         return Trees.Step(Name + ".Step", p, grads, state, BufferNames(Amsgrad), s.Leaf);
     }
+
+    /// <summary>The hyperparameters of Adam and <see cref="AdamW"/>, checked: rates and eps at least 0, betas in [0, 1).</summary>
+    internal static (double LearningRate, double Beta1, double Beta2, double Eps, double WeightDecay) Checked(
+        string name, double learningRate, double beta1, double beta2, double eps, double weightDecay) =>
+        (Trees.AtLeast(name, nameof(learningRate), learningRate, 0),
+         Trees.InUnitInterval(name, nameof(beta1), beta1),
+         Trees.InUnitInterval(name, nameof(beta2), beta2),
+         Trees.AtLeast(name, nameof(eps), eps, 0),
+         Trees.AtLeast(name, nameof(weightDecay), weightDecay, 0));
 
     internal static string[] BufferNames(bool amsgrad) => amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
 

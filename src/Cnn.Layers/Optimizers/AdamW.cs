@@ -13,11 +13,7 @@ public sealed record AdamW : IOptimizer
 
     public AdamW(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
     {
-        LearningRate = Trees.AtLeast(Name, nameof(learningRate), learningRate, 0);
-        Beta1 = Trees.InUnitInterval(Name, nameof(beta1), beta1);
-        Beta2 = Trees.InUnitInterval(Name, nameof(beta2), beta2);
-        Eps = Trees.AtLeast(Name, nameof(eps), eps, 0);
-        WeightDecay = Trees.AtLeast(Name, nameof(weightDecay), weightDecay, 0);
+        (LearningRate, Beta1, Beta2, Eps, WeightDecay) = Adam.Checked(Name, learningRate, beta1, beta2, eps, weightDecay);
         Amsgrad = amsgrad;
     }
 

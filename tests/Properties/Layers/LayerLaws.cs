@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Cnn.Autodiff;
 using Cnn.Layers;
+using Cnn.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -9,29 +10,15 @@ namespace Cnn.Properties.Layers;
 public class LayerLaws
 {
     /// <summary>
-    /// The float64 gradient law of <paramref name="layer"/> with respect to its input and every parameter,
-    /// at parameters and state from Init / InitState cast to float64, in the given mode with a fixed random key.
+    /// The float64 gradient law of <paramref name="layer"/> with respect to its input and every parameter
+    /// (<see cref="Laws.LayerGradient"/>), in the given mode with a fixed random key.
     /// </summary>
-    internal static void GradientLaw(string name, ILayer layer, int[] xShape, int seed, Mode mode = Mode.Eval)
-    {
-        var keys = Rng.Seed(seed).Split(4);
-        var p = layer.Init(keys[0]).Map(t => t.Cast(DType.Float64));
-        var ctx = new LayerContext(mode, keys[1], layer.InitState().Map(t => t.Cast(DType.Float64)));
-        var x = Tensor.RandomNormal(keys[2], xShape, dtype: DType.Float64);
-        var paths = p.Paths.ToArray();
-        GradCheck.Assert(name,
-            xs => layer.Forward(ParamTree.FromPairs(paths.Select((k, i) => KeyValuePair.Create(k, xs[i + 1]))), xs[0], ctx).Output,
-            [x, .. p.Values], keys[3]);
-    }
+    internal static void GradientLaw(ILayer layer, int[] xShape, int seed, Mode mode = Mode.Eval) =>
+        Laws.LayerGradient(new LayerCase(layer, xShape, seed), mode: mode).ThrowIfFailed();
 
-    /// <summary>The declared output shape equals the shape of an actual forward pass.</summary>
-    internal static void ShapeLaw(ILayer layer, int[] xShape, Mode mode = Mode.Eval)
-    {
-        var x = Tensor.RandomNormal(Rng.Seed(5), xShape);
-        var ctx = new LayerContext(mode, Rng.Seed(6), layer.InitState());
-        var y = layer.Forward(layer.Init(Rng.Seed(7)).Map(t => new Var(t)), x, ctx).Output;
-        Assert.Equal(layer.OutputShape(x.Shape), y.Shape);
-    }
+    /// <summary>The declared output shape equals the shape of an actual forward pass (<see cref="Laws.OutputShape"/>).</summary>
+    internal static void ShapeLaw(ILayer layer, int[] xShape) =>
+        Laws.OutputShape(new LayerCase(layer, xShape, 0)).ThrowIfFailed();
 
     public sealed record Case(ILayer Layer, int[] X, int Seed, long Parameters)
     {
@@ -132,8 +119,8 @@ public class LayerLaws
     [Fact]
     public void ParameterlessLayers_GradientInTrainAndShape_Hold() => Law.Check(Stateless, c =>
     {
-        GradientLaw(c.ToString(), c.Layer, c.X, c.Seed, Mode.Train);
-        ShapeLaw(c.Layer, c.X, Mode.Train);
+        GradientLaw(c.Layer, c.X, c.Seed, Mode.Train);
+        ShapeLaw(c.Layer, c.X);
         Assert.Equal(0, c.Layer.ParameterCount());
     }, 40);
 
@@ -141,15 +128,15 @@ public class LayerLaws
     public void BatchNorm2d_GradientInTrainAndEvalShapeAndCount_Hold() => Law.Check(BatchNorms, c =>
     {
         AllLaws(c);
-        GradientLaw(c.ToString(), c.Layer, c.X, c.Seed, Mode.Train);
-        ShapeLaw(c.Layer, c.X, Mode.Train);
+        GradientLaw(c.Layer, c.X, c.Seed, Mode.Train);
+        ShapeLaw(c.Layer, c.X);
     }, 15);
 
     [Fact]
     public void Blocks_GradientInTrainAndShape_Hold() => Law.Check(Blocks, c =>
     {
-        GradientLaw(c.ToString(), c.Layer, c.X, c.Seed, Mode.Train);
-        ShapeLaw(c.Layer, c.X, Mode.Train);
+        GradientLaw(c.Layer, c.X, c.Seed, Mode.Train);
+        ShapeLaw(c.Layer, c.X);
     }, 12);
 
     [Fact]
@@ -173,14 +160,14 @@ public class LayerLaws
     {
         var layer = new Lambda((p, x, _) => Op.Tanh(x * p["scale"]) + p["shift"], null,
             rng => ParamTree.Of(("scale", Tensor.RandomNormal(rng, [3, 1, 1])), ("shift", Tensor.Zeros([1]))));
-        GradientLaw("Lambda", layer, [2, 3, 2, 2], seed);
+        GradientLaw(layer, [2, 3, 2, 2], seed);
         ShapeLaw(layer, [2, 3, 2, 2]);
         Assert.Equal(4, layer.ParameterCount());
     }, 5);
 
     private static void AllLaws(Case c)
     {
-        GradientLaw(c.ToString(), c.Layer, c.X, c.Seed);
+        GradientLaw(c.Layer, c.X, c.Seed);
         ShapeLaw(c.Layer, c.X);
         Assert.Equal(c.Parameters, c.Layer.ParameterCount());
     }

@@ -90,9 +90,10 @@ public class SummaryTests
         var p = net.Init(Rng.Seed(0)).Map(t => t.FullLike(1.0));
         var x = Tensor.Ones([1, 1, 40, 40], DType.Float64);
         var summary = Summary.Of(net, x.Shape);
-        var field = summary.Rows[^1].Field!.Value;
-        Assert.Equal(3 + 2 * 2 * 2 + 1 * 3 * 2, field.Size);   // 3, then 11, then 17
-        Assert.Equal(2 * 1 * 3, field.Jump);
+        var rf = summary.Rows[^1].Field!.Value;
+        Assert.Equal(3 + 2 * 2 * 2 + 1 * 3 * 2, rf.Size);   // 3, then 11, then 17
+        Assert.Equal(2 * 1 * 3, rf.Jump);
+        var field = (Size: (int)rf.Size, Jump: (int)rf.Jump);
 
         var outShape = summary.OutputShape;
         Assert.True(outShape[2] >= 2);
@@ -229,5 +230,197 @@ public class SummaryTests
         Assert.Contains("3,612,672", text);
         Assert.Contains("Total params: 421,642", text);
         Assert.Contains("Mult-adds: 4,241,152", text);
+    }
+
+    [Fact]
+    public void Of_FashionLeNetArchitecture_ExpandsFeaturesAndClassifierWithSameTotals()
+    {
+        var s = Summary.Of(new FashionLeNet(), [1, 1, 28, 28]);
+        Assert.Equal(["features", "features.0", "features.1", "features.2", "features.3", "features.4", "features.5",
+            "classifier", "classifier.0", "classifier.1", "classifier.2", "classifier.3"], s.Rows.Select(r => r.Name).ToArray());
+        Assert.Equal(421_642, s.TotalParameters);
+        Assert.Equal(225_792 + 3_612_672 + 401_408 + 1_280, s.MultiplyAdds);
+        Assert.True(s.MultiplyAddsComplete);
+        Assert.Equal(new ReceptiveField(10, 4), s.Rows[0].Field);
+    }
+
+    [Fact]
+    public void Of_ResNet18Cifar_ParametersAndMultiplyAddsByFormula()
+    {
+        var s = Summary.Of(new ResNet18Cifar(), [1, 3, 32, 32]);
+        Assert.Equal(11_173_962, s.TrainableParameters);
+        // Running statistics: 2 per channel of each of the 20 batch norms: 2 * (64 + 4*64 + 5*128 + 5*256 + 5*512).
+        Assert.Equal(2 * (64 + 4 * 64 + 5 * 128 + 5 * 256 + 5 * 512), s.NonTrainableParameters);
+        // Convolutions and the linear layer, Cout*H*W*Cin*k*k at 1x3x32x32:
+        //   stem 64*32*32*3*9                                         =   1,769,472
+        //   layer1: 4 convs 64*32*32*64*9                              = 150,994,944
+        //   layer2: 128*16*16*64*9 + 3 * 128*16*16*128*9 + 1x1 shortcut 128*16*16*64
+        //                                                             = 134,217,728, and layer3, layer4 the same
+        //   fc 512*10                                                 =       5,120
+        //   total 555,422,720: the commonly quoted ~0.56 GMACs of ResNet-18 on CIFAR.
+        const long convAndLinear = 1_769_472 + 150_994_944 + 3 * 134_217_728L + 5_120;
+        Assert.Equal(555_422_720, convAndLinear);
+        // Batch norm, one per element: stem 64*32*32, layer1 4 * 64*32*32, layer2 5 * 128*16*16 (with the
+        // shortcut's), layer3 5 * 256*8*8, layer4 5 * 512*4*4.
+        const long batchNorm = 65_536 + 4 * 65_536 + 5 * 32_768 + 5 * 16_384 + 5 * 8_192;
+        Assert.Equal(convAndLinear + batchNorm, s.MultiplyAdds);
+        Assert.True(s.MultiplyAddsComplete);
+        Assert.Equal(Shape.Create([1, 10]), s.OutputShape);
+        // Each 3x3 conv adds 2 * (the jump before it); a stage's first conv (stride 2) runs at the old jump.
+        // Stem 3; layer1 + 4*2*1 = 11; layer2 + 2*1 + 3*2*2 = 25; layer3 + 2*2 + 3*2*4 = 53; layer4 + 2*4 + 3*2*8 = 109, jump 8.
+        Assert.Equal(new ReceptiveField(109, 8), s.Rows.Single(r => r.Name == "layer4").Field);
+    }
+
+    [Fact]
+    public void Of_BasicBlockWithProjection_ShortcutReadsBlockInputAndRowIsResidual()
+    {
+        var s = Summary.Of(new Sequential(new BasicBlock(4, 8, 2)), [2, 4, 9, 9]);
+        Assert.Equal(["0", "0.conv1", "0.bn1", "0.conv2", "0.bn2", "0.shortcut", "0.shortcut.0", "0.shortcut.1"], s.Rows.Select(r => r.Name).ToArray());
+        var block = s.Rows[0];
+        Assert.True(block.IsResidual);
+        Assert.True(block.IsContainer);
+        var shortcut = s.Rows.Single(r => r.Name == "0.shortcut");
+        Assert.Equal(Shape.Create([2, 4, 9, 9]), shortcut.InputShape);
+        Assert.Equal(new ReceptiveField(1, 2), shortcut.Field);
+        // Main path: 3x3 stride 2 (RF 3, jump 2), 3x3 (RF 3 + 2*2 = 7); the 1x1 shortcut's field lies inside it.
+        Assert.Equal(new ReceptiveField(7, 2), block.Field);
+        // conv1 8*5*5*4*9, conv2 8*5*5*8*9, shortcut 8*5*5*4, three batch norms 8*5*5 each; batch 2.
+        Assert.Equal(2L * (8 * 25 * 4 * 9 + 8 * 25 * 8 * 9 + 8 * 25 * 4 + 3 * 8 * 25), s.MultiplyAdds);
+        Assert.Equal(new BasicBlock(4, 8, 2).ParameterCount(), s.TrainableParameters);
+        Assert.Contains("0 (BasicBlock, residual)", s.ToString());
+    }
+
+    [Fact]
+    public void Of_BasicBlockIdentity_FieldIsMainPath()
+    {
+        var s = Summary.Of(new BasicBlock(3, 3), [1, 3, 6, 6]);
+        Assert.Equal(["conv1", "bn1", "conv2", "bn2"], s.Rows.Select(r => r.Name).ToArray());
+        Assert.Equal(new ReceptiveField(5, 1), s.Rows[^1].Field);
+    }
+
+    [Fact]
+    public void Of_Bottleneck_CountsEveryConvAndBatchNorm()
+    {
+        var block = new Bottleneck(8, 2, 2);
+        var s = Summary.Of(block, [1, 8, 6, 6]);
+        // conv1 1x1 2*6*6*8, conv2 3x3 stride 2 2*3*3*2*9, conv3 1x1 8*3*3*2, shortcut 8*3*3*8; bn 2*36 + 2*9 + 8*9 + 8*9.
+        Assert.Equal(2 * 36 * 8 + 2 * 9 * 2 * 9 + 8 * 9 * 2 + 8 * 9 * 8 + (2 * 36 + 2 * 9 + 8 * 9 + 8 * 9), s.MultiplyAdds);
+        Assert.Equal(block.ParameterCount(), s.TrainableParameters);
+        Assert.Equal(2 * (2 + 2 + 8 + 8), s.NonTrainableParameters);
+    }
+
+    [Fact]
+    public void Builtin_BatchNorm2d_TwoParametersAndTwoStatesPerChannel()
+    {
+        var s = Summary.Of(new Sequential(new Conv2d(1, 3, 3), new BatchNorm2d(3)), [2, 1, 6, 6]);
+        var bn = s.Rows[1];
+        Assert.Equal(6, bn.Parameters);
+        Assert.Equal(6, bn.State);
+        Assert.Equal(2 * 3 * 4 * 4, bn.MultiplyAdds);
+        Assert.Equal(new ReceptiveField(3, 1), bn.Field);
+        Assert.Equal(6, s.NonTrainableParameters);
+    }
+
+    [Theory]
+    [InlineData(3, 2, 1, 4, 1, 2, true)]
+    [InlineData(4, 6, 2, 1, 2, 1, false)]
+    public void Builtin_ConvTranspose2d_MultiplyAddsPerInputElementAndParameterFormula(int cin, int cout, int groups, int stride, int k, int padding, bool bias)
+    {
+        var t = new ConvTranspose2d(cin, cout, k, stride, padding, Groups: groups, Bias: bias);
+        Shape input = [2, cin, 5, 4];
+        var info = LayerDescribers.Builtin(t, input, t.OutputShape(input))!;
+        Assert.Equal(t.ParameterCount(), info.Parameters);
+        Assert.Equal(2L * cin * 5 * 4 * (cout / groups) * k * k, info.MultiplyAdds);
+    }
+
+    [Fact]
+    public void ThroughTransposed_EveryKernelStrideDilation_MatchesLargestSetOfInputsOneOutputReads()
+    {
+        // Output p of a transposed convolution reads input i when i*s - pad + a*d = p for some a in 0..k-1; the
+        // padding only shifts p, so take pad 0 and every p over a few periods.
+        for (int k = 1; k <= 5; k++)
+            for (int s = 1; s <= 4; s++)
+                for (int d = 1; d <= 4; d++)
+                {
+                    int widest = 0;
+                    for (int p = 0; p < 64; p++)
+                    {
+                        int lo = int.MaxValue, hi = int.MinValue;
+                        for (int a = 0; a < k; a++)
+                            if ((p - a * d) % s == 0 && p - a * d >= 0) { lo = Math.Min(lo, (p - a * d) / s); hi = Math.Max(hi, (p - a * d) / s); }
+                        if (hi >= lo) widest = Math.Max(widest, hi - lo + 1);
+                    }
+                    var field = new ReceptiveField(1, 1).ThroughTransposed(k, s, d);
+                    Assert.True(widest == field.Size, $"k {k}, s {s}, d {d}: an output reads up to {widest} inputs but the field says {field.Size}");
+                    Assert.Equal(1.0 / s, field.Jump);
+                }
+    }
+
+    [Fact]
+    public void Of_ConvTransposeAfterPooling_DividesJumpByStride()
+    {
+        // 2x2 pool (RF 2, jump 2), 2x2 stride-2 transposed conv (one input each: RF 2, jump 1), 3x3 conv (RF 2 + 2 = 4).
+        var s = Summary.Of(new Sequential(new MaxPool2d(2), new ConvTranspose2d(1, 1, 2, 2), new Conv2d(1, 1, 3, Padding: 1)), [1, 1, 8, 8]);
+        Assert.Equal([new(2, 2), new(2, 1), new(4, 1)], s.Rows.Select(r => r.Field!.Value).ToArray());
+        Assert.Equal(Shape.Create([1, 1, 8, 8]), s.OutputShape);
+    }
+
+    [Theory]
+    [InlineData(8, 8, 4, 4, "Window")]
+    [InlineData(8, 8, 1, 1, "Global")]
+    [InlineData(7, 7, 2, 2, "Unknown")]
+    [InlineData(8, 4, 4, 4, "Unknown")]
+    public void Builtin_AdaptiveAvgPool2d_WindowOnlyWhenWindowsAreEqual(int h, int w, int oh, int ow, string effect)
+    {
+        var pool = new AdaptiveAvgPool2d(oh, ow);
+        Shape input = [1, 2, h, w];
+        var info = LayerDescribers.Builtin(pool, input, pool.OutputShape(input))!;
+        Assert.Equal(effect, info.Spatial.GetType().Name);
+        if (info.Spatial is SpatialEffect.Window win) Assert.Equal((h / oh, h / oh, 1), (win.Kernel, win.Stride, win.Dilation));
+    }
+
+    [Fact]
+    public void Of_PoolingAndActivations_KnownWithoutMultiplyAdds()
+    {
+        var net = new Sequential(new AvgPool2d(3, 2, 1), new LeakyReLU(), new Sigmoid(), new Tanh(), new Dropout(), new GlobalAvgPool());
+        var s = Summary.Of(net, [1, 2, 8, 8]);
+        Assert.True(s.MultiplyAddsComplete);
+        Assert.Equal(0, s.MultiplyAdds);
+        Assert.Equal(new ReceptiveField(3, 2), s.Rows[0].Field);
+        Assert.All(s.Rows.Skip(1).Take(4), r => Assert.Equal(new ReceptiveField(3, 2), r.Field));
+        Assert.Null(s.Rows[^1].Field);
+    }
+
+    /// <summary>A composite with its own wiring (children summed, not chained): the summary must not expand it as a sequence.</summary>
+    private sealed record Parallel(int Channels) : Composite
+    {
+        public override System.Collections.Immutable.ImmutableArray<(string Name, ILayer Layer)> Children =>
+            [("a", new Conv2d(Channels, Channels, 1)), ("b", new Conv2d(Channels, Channels, 3, Padding: 1))];
+
+        public override LayerResult Forward(ParamTree<Var> p, Var x, LayerContext ctx)
+        {
+            var s = new Scope(p, ctx);
+            return new LayerResult(s.Run("a", Children[0].Layer, x) + s.Run("b", Children[1].Layer, x), s.State);
+        }
+
+        public override Shape OutputShape(Shape input) => input;
+    }
+
+    [Fact]
+    public void Of_CompositeWithOwnForward_OneRowWithUnknownMultiplyAdds()
+    {
+        var s = Summary.Of(new Sequential(new Parallel(2)), [1, 2, 5, 5]);
+        var row = Assert.Single(s.Rows);
+        Assert.Equal("Parallel", row.Type);
+        Assert.Null(row.MultiplyAdds);
+        Assert.Equal(new Parallel(2).ParameterCount(), row.Parameters);
+        Assert.False(s.MultiplyAddsComplete);
+    }
+
+    [Fact]
+    public void ToString_FractionalJump_PrintedAsDecimal()
+    {
+        var text = Summary.Of(new ConvTranspose2d(1, 1, 3, 2), [1, 1, 4, 4]).ToString();
+        Assert.Contains("0.5", text);
     }
 }
