@@ -1,0 +1,111 @@
+#:project ../src/Cnn.Facade/Cnn.Facade.csproj
+#:property PublishAot=false
+// Trains a CNN on Fashion-MNIST and reports its test accuracy, with checkpoints and pictures in an output folder.
+//
+//   dotnet run examples/fashion-mnist.cs                      FashionLeNet, Adam 1e-3, batch 64, on the shipped sample
+//   dotnet run examples/fashion-mnist.cs -- --data DIR        the full 60,000 / 10,000 from DIR (2 epochs by default)
+//   options: --epochs N   --out DIR (out/fashion-mnist)   --recipe default|better   --max-steps N
+//            --val N (hold out N training images for validation)   --seed N   --resume
+//
+// The default recipe reaches about 90% on the full data in 2 epochs. The better recipe (conv blocks with batch
+// norm, random crop and flip, AdamW with a one-cycle schedule) is meant for 10 epochs on the full data.
+using System.Diagnostics;
+using Cnn.Facade;
+using Cnn.Facade.Data;
+using Cnn.Layers;
+
+var arguments = Arguments.Parse(args);
+var data = FashionMnist.Load(arguments.Data);
+bool full = data.Train.Count > 20_000;
+Console.WriteLine($"data: {data.Directory} ({data.Train.Count:N0} training, {data.Test.Count:N0} test images)");
+
+var (train, validation) = arguments.Validation > 0 ? data.Train.Split(arguments.Validation, seed: 1) : (data.Train, null);
+bool better = arguments.Recipe == "better";
+int epochs = arguments.Epochs ?? (better ? 10 : full ? 2 : 4);
+int batchSize = better ? 128 : 64;
+int stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
+
+var model = new Model(better ? Recipes.BatchNormNet() : new FashionLeNet(), seed: arguments.Seed);
+var options = new TrainingOptions
+{
+    Epochs = epochs,
+    BatchSize = batchSize,
+    Seed = arguments.Seed,
+    OutputDirectory = arguments.Out,
+    Resume = arguments.Resume,
+    MaxSteps = arguments.MaxSteps,
+};
+options = better
+    ? options with
+    {
+        Optimizer = new AdamW(3e-3, weightDecay: 5e-4),
+        Schedule = total => new OneCycleLR(3e-3, total),
+        Augment = new Compose(new RandomCrop(2), new RandomHorizontalFlip()),
+        Loss = Losses.CrossEntropyWithSmoothing(0.1),
+    }
+    : options with { Optimizer = new Adam(1e-3) };
+
+Console.WriteLine($"recipe: {(better ? "better (batch norm conv blocks, crop + flip, AdamW + one-cycle, label smoothing 0.1)" : "default (FashionLeNet, Adam 1e-3)")}, " +
+    $"{model.ParameterCount:N0} parameters, {epochs} epochs of {stepsPerEpoch} steps (batch {batchSize})");
+
+var clock = Stopwatch.StartNew();
+TrainingHistory history;
+try
+{
+    history = Trainer.Fit(model, train, validation, options, new ConsoleProgress());
+}
+catch (TrainingDivergedException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+double trainSeconds = clock.Elapsed.TotalSeconds;
+if (history.StopReason != StopReason.Completed) Console.WriteLine($"stopped: {history.StopReason} after {history.Steps} steps");
+
+var test = model.Evaluate(data.Test);
+Console.WriteLine($"test accuracy: {test.Accuracy:P2} (loss {test.Loss:F4}, top-{test.K} {test.TopKAccuracy:P2}) after {history.Epochs.Length} epochs, {trainSeconds:F1} s of training");
+
+var files = TrainingReport.Write(arguments.Out, model, data.Test, history, test, FashionMnist.ClassNames);
+Console.WriteLine($"wrote to {Path.GetFullPath(arguments.Out)}:");
+foreach (var f in (string?[])[history.BestCheckpoint, history.LastCheckpoint, .. files])
+    if (f is not null) Console.WriteLine($"  {Path.GetFileName(f)}");
+return 0;
+
+/// <summary>The network of the better recipe.</summary>
+static class Recipes
+{
+    /// <summary>
+    /// Two stages of two 3x3 conv-BN-ReLU blocks (32 then 64 channels), each stage ending in 2x2 max pooling,
+    /// then a 3x3 block to 128 channels, global average pooling, dropout and a linear classifier.
+    /// </summary>
+    public static Sequential BatchNormNet() => new(
+        new ConvBlock(1, 32), new ConvBlock(32, 32), new MaxPool2d(2),
+        new ConvBlock(32, 64), new ConvBlock(64, 64), new MaxPool2d(2),
+        new ConvBlock(64, 128), new GlobalAvgPool(), new Dropout(0.2), new Linear(128, 10));
+}
+
+/// <summary>The command line.</summary>
+sealed record Arguments(string? Data, int? Epochs, string Out, string Recipe, int? MaxSteps, int Validation, long Seed, bool Resume)
+{
+    public static Arguments Parse(string[] args)
+    {
+        var a = new Arguments(null, null, Path.Combine("out", "fashion-mnist"), "default", null, 0, 0, false);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            a = args[i] switch
+            {
+                "--data" => a with { Data = Value() },
+                "--epochs" => a with { Epochs = int.Parse(Value()) },
+                "--out" => a with { Out = Value() },
+                "--recipe" => a with { Recipe = Value() switch { "default" => "default", "better" => "better", _ => throw new ArgumentException("--recipe is 'default' or 'better'.") } },
+                "--max-steps" => a with { MaxSteps = int.Parse(Value()) },
+                "--val" => a with { Validation = int.Parse(Value()) },
+                "--seed" => a with { Seed = long.Parse(Value()) },
+                "--resume" => a with { Resume = true },
+                _ => throw new ArgumentException($"unknown option {args[i]}; see the comment at the top of examples/fashion-mnist.cs."),
+            };
+        }
+        return a;
+    }
+}
