@@ -6,6 +6,7 @@
 //   dotnet run examples/fashion-mnist.cs -- --data DIR        the full 60,000 / 10,000 from DIR (2 epochs by default)
 //   options: --epochs N   --out DIR (out/fashion-mnist)   --recipe default|better   --max-steps N
 //            --val N (hold out N training images for validation)   --seed N   --resume
+//            --raw (pixels in [0, 1] instead of standardised with the training set's mean and deviation)
 //
 // The default recipe reaches about 90% on the full data in 2 epochs. The better recipe (conv blocks with batch
 // norm, random crop and flip, AdamW with a one-cycle schedule) is meant for 10 epochs on the full data.
@@ -19,7 +20,9 @@ var data = FashionMnist.Load(arguments.Data);
 bool full = data.Train.Count > 20_000;
 Console.WriteLine($"data: {data.Directory} ({data.Train.Count:N0} training, {data.Test.Count:N0} test images)");
 
-var (train, validation) = arguments.Validation > 0 ? data.Train.Split(arguments.Validation, seed: 1) : (data.Train, null);
+// Standardise the pixels with the training set's mean and standard deviation (torchvision's Normalize).
+var (trainSet, testSet) = arguments.Normalize ? Standardize(data.Train, data.Test) : (data.Train, data.Test);
+var (train, validation) = arguments.Validation > 0 ? trainSet.Split(arguments.Validation, seed: 1) : (trainSet, null);
 bool better = arguments.Recipe == "better";
 int epochs = arguments.Epochs ?? (better ? 10 : full ? 2 : 4);
 int batchSize = better ? 128 : 64;
@@ -62,34 +65,46 @@ catch (TrainingDivergedException e)
 double trainSeconds = clock.Elapsed.TotalSeconds;
 if (history.StopReason != StopReason.Completed) Console.WriteLine($"stopped: {history.StopReason} after {history.Steps} steps");
 
-var test = model.Evaluate(data.Test);
+var test = model.Evaluate(testSet);
 Console.WriteLine($"test accuracy: {test.Accuracy:P2} (loss {test.Loss:F4}, top-{test.K} {test.TopKAccuracy:P2}) after {history.Epochs.Length} epochs, {trainSeconds:F1} s of training");
 
-var files = TrainingReport.Write(arguments.Out, model, data.Test, history, test, FashionMnist.ClassNames);
+var files = TrainingReport.Write(arguments.Out, model, testSet, history, test, FashionMnist.ClassNames);
 Console.WriteLine($"wrote to {Path.GetFullPath(arguments.Out)}:");
 foreach (var f in (string?[])[history.BestCheckpoint, history.LastCheckpoint, .. files])
     if (f is not null) Console.WriteLine($"  {Path.GetFileName(f)}");
 return 0;
 
+static (TensorDataset Train, TensorDataset Test) Standardize(TensorDataset train, TensorDataset test)
+{
+    var pixels = train.Inputs.Span<float>();
+    double sum = 0, squares = 0;
+    foreach (float v in pixels) { sum += v; squares += (double)v * v; }
+    double mean = sum / pixels.Length, std = Math.Sqrt(squares / pixels.Length - mean * mean);
+    var normalize = new Normalize([mean], [std]);
+    TensorDataset Apply(TensorDataset d) => new(normalize.Apply(d.Inputs, [], default), d.Labels.ToArray());
+    return (Apply(train), Apply(test));
+}
+
 /// <summary>The network of the better recipe.</summary>
 static class Recipes
 {
     /// <summary>
-    /// Two stages of two 3x3 conv-BN-ReLU blocks (32 then 64 channels), each stage ending in 2x2 max pooling,
-    /// then a 3x3 block to 128 channels, global average pooling, dropout and a linear classifier.
+    /// Three 3x3 conv-BN-ReLU blocks (32, 64, 128 channels), each followed by 2x2 max pooling (28 -&gt; 14 -&gt; 7 -&gt; 3),
+    /// then flatten, linear 1152 -&gt; 256, ReLU, dropout 0.3 and linear 256 -&gt; 10: about 7.8 M multiply-adds per image.
     /// </summary>
     public static Sequential BatchNormNet() => new(
-        new ConvBlock(1, 32), new ConvBlock(32, 32), new MaxPool2d(2),
-        new ConvBlock(32, 64), new ConvBlock(64, 64), new MaxPool2d(2),
-        new ConvBlock(64, 128), new GlobalAvgPool(), new Dropout(0.2), new Linear(128, 10));
+        new ConvBlock(1, 32), new MaxPool2d(2),
+        new ConvBlock(32, 64), new MaxPool2d(2),
+        new ConvBlock(64, 128), new MaxPool2d(2),
+        new Flatten(), new Linear(128 * 3 * 3, 256), new ReLU(), new Dropout(0.3), new Linear(256, 10));
 }
 
 /// <summary>The command line.</summary>
-sealed record Arguments(string? Data, int? Epochs, string Out, string Recipe, int? MaxSteps, int Validation, long Seed, bool Resume)
+sealed record Arguments(string? Data, int? Epochs, string Out, string Recipe, int? MaxSteps, int Validation, long Seed, bool Resume, bool Normalize)
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments(null, null, Path.Combine("out", "fashion-mnist"), "default", null, 0, 0, false);
+        var a = new Arguments(null, null, Path.Combine("out", "fashion-mnist"), "default", null, 0, 0, false, true);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -103,6 +118,7 @@ sealed record Arguments(string? Data, int? Epochs, string Out, string Recipe, in
                 "--val" => a with { Validation = int.Parse(Value()) },
                 "--seed" => a with { Seed = long.Parse(Value()) },
                 "--resume" => a with { Resume = true },
+                "--raw" => a with { Normalize = false },
                 _ => throw new ArgumentException($"unknown option {args[i]}; see the comment at the top of examples/fashion-mnist.cs."),
             };
         }
