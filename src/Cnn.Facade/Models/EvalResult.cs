@@ -50,23 +50,23 @@ internal sealed class EvalAccumulator(int topK)
 
     /// <summary>
     /// Top-1 hits, top-k hits and the predicted classes of one batch of outputs [N, C]. A label is in the top k
-    /// when fewer than k outputs are strictly larger than the label's output (ties count in the sample's favour).
+    /// when fewer than k outputs are strictly larger than the label's output.
     /// </summary>
+    /// <remarks>NOTE: ties at the k-th place count in the sample's favour (torch.topk would pick one of the tied classes).</remarks>
     internal static (int Hits, int TopHits, int[] Predicted) Score(Tensor output, int[] labels, int k)
     {
         var predicted = Op.ArgMax(output, 1);
+        var values = output.ToDoubleArray();
         int n = labels.Length, c = output.Shape[1], hits = 0, topHits = 0;
-        var values = output.DType == DType.Float32 ? null : output.Span<double>().ToArray();
-        var floats = output.DType == DType.Float32 ? output.Span<float>().ToArray() : null;
         for (int i = 0; i < n; i++)
         {
             if ((uint)labels[i] >= (uint)c)
                 throw new ArgumentException($"Model.Evaluate got label {labels[i]} for sample {i} but the model has {c} outputs (classes 0..{c - 1}).");
             if (predicted[i] == labels[i]) hits++;
-            double target = floats is null ? values![i * c + labels[i]] : floats[i * c + labels[i]];
+            double target = values[i * c + labels[i]];
             int above = 0;
             for (int j = 0; j < c; j++)
-                if ((floats is null ? values![i * c + j] : floats[i * c + j]) > target) above++;
+                if (values[i * c + j] > target) above++;
             if (above < k) topHits++;
         }
         return (hits, topHits, predicted);

@@ -97,13 +97,13 @@ public static class Trainer
             if (_o.Resume && File.Exists(_last)) Restore();
             while (_c.Epoch < _o.Epochs)
             {
-                if (_c.GlobalStep >= _plannedSteps) return Finish(StopReason.MaxSteps);
+                if (_c.GlobalStep >= _plannedSteps) return History(StopReason.MaxSteps);
                 var stop = TrainEpoch();
-                if (stop is StopReason reason) return Finish(reason);
-                if (EndEpoch()) return Finish(StopReason.EarlyStopped);
-                if (_ct.IsCancellationRequested) return Finish(StopReason.Cancelled);
+                if (stop is StopReason reason) return History(reason);
+                if (EndEpoch()) return History(StopReason.EarlyStopped);
+                if (_ct.IsCancellationRequested) return History(StopReason.Cancelled);
             }
-            return Finish(_c.GlobalStep >= _plannedSteps && _plannedSteps < _o.Epochs * _stepsPerEpoch ? StopReason.MaxSteps : StopReason.Completed);
+            return History(_c.GlobalStep >= _plannedSteps && _plannedSteps < _o.Epochs * _stepsPerEpoch ? StopReason.MaxSteps : StopReason.Completed);
         }
 
         /// <summary>Runs the remaining steps of the current epoch; a reason when training must stop within it.</summary>
@@ -226,8 +226,6 @@ public static class Trainer
                 $"Training stopped: the loss became {loss} at epoch {epoch}, step {step} of {_stepsPerEpoch} (global step {_c.GlobalStep + 1}), so that step was not applied. {kept} Lower the learning rate (it was {lr:G4}), clip gradients (TrainingOptions.ClipGradNorm), or check the inputs for NaN.");
             return new TrainingDivergedException(message, History(StopReason.Diverged), epoch, step);
         }
-
-        private TrainingHistory Finish(StopReason reason) => History(reason);
 
         private TrainingHistory History(StopReason reason) => new([.. _history], reason, _c.GlobalStep, _c.BestEpoch,
             _best is not null && File.Exists(_best) ? _best : null, _last is not null && File.Exists(_last) ? _last : null);
