@@ -24,7 +24,7 @@ Console.WriteLine($"data: {data.Directory} ({data.Train.Count:N0} training, {dat
 var (trainSet, testSet) = arguments.Normalize ? Standardize(data.Train, data.Test) : (data.Train, data.Test);
 var (train, validation) = arguments.Validation > 0 ? trainSet.Split(arguments.Validation, seed: 1) : (trainSet, null);
 bool better = arguments.Recipe == "better";
-int epochs = arguments.Epochs ?? (better ? 10 : full ? 2 : 4);
+int epochs = arguments.Epochs ?? (better ? 10 : full ? 2 : 5);
 int batchSize = better ? 128 : 64;
 int stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
 
