@@ -7,10 +7,11 @@
 //   options: --epochs N   --out DIR (out/fashion-mnist)   --recipe default|better   --max-steps N
 //            --val N (hold out N training images for validation)   --seed N   --resume
 //            --raw (pixels in [0, 1] instead of standardised with the training set's mean and deviation)
-//            --crop N (the better recipe's random-crop padding, 2 by default; 0 flips only)
+//            --crop N (add a random crop with padding N to the better recipe's flips; off by default, as it lowered
+//            validation accuracy after 10 epochs: 93.44% with padding 2 against 93.76% without, 5,000 held out)
 //
 // The default recipe reaches about 90% on the full data in 2 epochs. The better recipe (conv blocks with batch
-// norm, random crop and flip, AdamW with a one-cycle schedule) is meant for 10 epochs on the full data.
+// norm, random horizontal flips, AdamW with a one-cycle schedule, label smoothing) reaches about 93% in 10 epochs.
 using System.Diagnostics;
 using Cnn.Facade;
 using Cnn.Facade.Data;
@@ -25,7 +26,7 @@ Console.WriteLine($"data: {data.Directory} ({data.Train.Count:N0} training, {dat
 var (trainSet, testSet) = arguments.Normalize ? Standardize(data.Train, data.Test) : (data.Train, data.Test);
 var (train, validation) = arguments.Validation > 0 ? trainSet.Split(arguments.Validation, seed: 1) : (trainSet, null);
 bool better = arguments.Recipe == "better";
-int epochs = arguments.Epochs ?? (better ? 10 : full ? 2 : 5);
+int epochs = arguments.Epochs ?? (better ? 10 : full ? 2 : 10);
 int batchSize = better ? 128 : 64;
 int stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
 
@@ -49,7 +50,7 @@ options = better
     }
     : options with { Optimizer = new Adam(1e-3) };
 
-Console.WriteLine($"recipe: {(better ? "better (batch norm conv blocks, crop + flip, AdamW + one-cycle, label smoothing 0.1)" : "default (FashionLeNet, Adam 1e-3)")}, " +
+Console.WriteLine($"recipe: {(better ? $"better (batch norm conv blocks, {(arguments.Crop > 0 ? $"crop pad {arguments.Crop} + " : "")}flip, AdamW + one-cycle, label smoothing 0.1)" : "default (FashionLeNet, Adam 1e-3)")}, " +
     $"{model.ParameterCount:N0} parameters, {epochs} epochs of {stepsPerEpoch} steps (batch {batchSize})");
 
 var clock = Stopwatch.StartNew();
@@ -105,7 +106,7 @@ sealed record Arguments(string? Data, int? Epochs, string Out, string Recipe, in
 {
     public static Arguments Parse(string[] args)
     {
-        var a = new Arguments(null, null, Path.Combine("out", "fashion-mnist"), "default", null, 0, 0, false, true, 2);
+        var a = new Arguments(null, null, Path.Combine("out", "fashion-mnist"), "default", null, 0, 0, false, true, 0);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
