@@ -55,4 +55,48 @@ public sealed class DeterminismTests
             AssertBitIdentical(second, await b, $"round {round}, second computation");
         }
     }
+
+    // Five Adam steps of the small CNN on fixed batches, with the kernels capped at the given thread count.
+    private static ParamTree<Tensor> TrainFiveSteps(int threads)
+    {
+        int before = Cnn.Autodiff.Kernels.Parallelism.MaxThreads;
+        Cnn.Autodiff.Kernels.Parallelism.SetMaxThreads(threads);
+        try
+        {
+            var p = Net.Init(Rng.Seed(3));
+            var state = Net.InitState();
+            var adam = new Adam(1e-2);
+            var opt = adam.Init(p);
+            for (int step = 0; step < 5; step++)
+            {
+                var x = new Var(Tensor.RandomNormal(Rng.Seed(100 + step), [Batch, 3, 16, 16]));
+                var labels = Enumerable.Range(0, Batch).Select(i => (i * 3 + step) % Classes).ToArray();
+                var ctx = LayerContext.Train(Rng.Seed(200 + step), state);
+                ParamTree<Tensor> newState = state;
+                var (_, grads) = Diff.ValueAndGrad(q =>
+                {
+                    var r = Net.Forward(q, x, ctx);
+                    newState = r.State;
+                    return Op.CrossEntropy(r.Output, labels);
+                }, p);
+                (p, opt) = adam.Step(p, grads, opt);
+                state = newState;
+            }
+            return p.Concat(state);
+        }
+        finally
+        {
+            Cnn.Autodiff.Kernels.Parallelism.SetMaxThreads(before);
+        }
+    }
+
+    [Fact]
+    public void Training_OneThreadAndTwoThreads_BitIdenticalParametersAndState()
+    {
+        // NOTE: the cap is process-wide; another test changing it meanwhile only changes speed, since every
+        // kernel splits its work by sizes alone and sums in a fixed order.
+        var one = TrainFiveSteps(1);
+        var two = TrainFiveSteps(2);
+        AssertBitIdentical(one, two, "training with 1 thread against 2 threads");
+    }
 }
