@@ -56,33 +56,38 @@ public sealed class DeterminismTests
         }
     }
 
-    // Five Adam steps of the small CNN on fixed batches, with the kernels capped at the given thread count.
-    private static ParamTree<Tensor> TrainFiveSteps(int threads)
+    // Five Adam steps of the small CNN on fixed batches drawn from seed; returns parameters and batch-norm state.
+    private static ParamTree<Tensor> TrainFiveSteps(int seed)
+    {
+        var p = Net.Init(Rng.Seed(seed));
+        var state = Net.InitState();
+        var adam = new Adam(1e-2);
+        var opt = adam.Init(p);
+        for (int step = 0; step < 5; step++)
+        {
+            var x = new Var(Tensor.RandomNormal(Rng.Seed(100 * seed + step), [Batch, 3, 16, 16]));
+            var labels = Enumerable.Range(0, Batch).Select(i => (i * 3 + step + seed) % Classes).ToArray();
+            var ctx = LayerContext.Train(Rng.Seed(200 * seed + step), state);
+            ParamTree<Tensor> newState = state;
+            var (_, grads) = Diff.ValueAndGrad(q =>
+            {
+                var r = Net.Forward(q, x, ctx);
+                newState = r.State;
+                return Op.CrossEntropy(r.Output, labels);
+            }, p);
+            (p, opt) = adam.Step(p, grads, opt);
+            state = newState;
+        }
+        return p.Concat(state);
+    }
+
+    private static ParamTree<Tensor> TrainFiveStepsWithThreads(int threads)
     {
         int before = Cnn.Autodiff.Kernels.Parallelism.MaxThreads;
         Cnn.Autodiff.Kernels.Parallelism.SetMaxThreads(threads);
         try
         {
-            var p = Net.Init(Rng.Seed(3));
-            var state = Net.InitState();
-            var adam = new Adam(1e-2);
-            var opt = adam.Init(p);
-            for (int step = 0; step < 5; step++)
-            {
-                var x = new Var(Tensor.RandomNormal(Rng.Seed(100 + step), [Batch, 3, 16, 16]));
-                var labels = Enumerable.Range(0, Batch).Select(i => (i * 3 + step) % Classes).ToArray();
-                var ctx = LayerContext.Train(Rng.Seed(200 + step), state);
-                ParamTree<Tensor> newState = state;
-                var (_, grads) = Diff.ValueAndGrad(q =>
-                {
-                    var r = Net.Forward(q, x, ctx);
-                    newState = r.State;
-                    return Op.CrossEntropy(r.Output, labels);
-                }, p);
-                (p, opt) = adam.Step(p, grads, opt);
-                state = newState;
-            }
-            return p.Concat(state);
+            return TrainFiveSteps(seed: 3);
         }
         finally
         {
@@ -91,12 +96,23 @@ public sealed class DeterminismTests
     }
 
     [Fact]
+    public async Task Training_TwoTrainingsAtOnce_SameAsOneAfterTheOther()
+    {
+        var sequential = (TrainFiveSteps(1), TrainFiveSteps(2));
+        var a = Task.Run(() => TrainFiveSteps(1));
+        var b = Task.Run(() => TrainFiveSteps(2));
+        var results = await Task.WhenAll(a, b);
+        AssertBitIdentical(sequential.Item1, results[0], "training 1 run alongside training 2");
+        AssertBitIdentical(sequential.Item2, results[1], "training 2 run alongside training 1");
+    }
+
+    [Fact]
     public void Training_OneThreadAndTwoThreads_BitIdenticalParametersAndState()
     {
         // NOTE: the cap is process-wide; another test changing it meanwhile only changes speed, since every
         // kernel splits its work by sizes alone and sums in a fixed order.
-        var one = TrainFiveSteps(1);
-        var two = TrainFiveSteps(2);
+        var one = TrainFiveStepsWithThreads(1);
+        var two = TrainFiveStepsWithThreads(2);
         AssertBitIdentical(one, two, "training with 1 thread against 2 threads");
     }
 }
