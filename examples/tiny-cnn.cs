@@ -3,11 +3,12 @@
 // Trains a small CNN on a synthetic image task with nothing but the autodiff core:
 // ops composed into a network, Diff.ValueAndGrad for the gradients, and plain SGD.
 // Task: 12x12 noisy images holding a vertical bar, a horizontal bar or a diagonal; say which.
-// Run: dotnet run examples/tiny-cnn.cs [steps]
+// Run: dotnet run examples/tiny-cnn.cs [-- --max-steps N]   (300 steps by default)
 using System.Diagnostics;
 using Cnn.Autodiff;
 
-int steps = args.Length > 0 ? int.Parse(args[0]) : 300;
+int at = Array.IndexOf(args, "--max-steps");
+int steps = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1]) : 300;
 const int Size = 12, Classes = 3, Batch = 32;
 var rng = Rng.Seed(42);
 
