@@ -10,19 +10,10 @@ using Cnn.Facade;
 using Cnn.Facade.Data;
 using Cnn.Layers;
 
-int epochs = 1;
-int? maxSteps = null;
-string outDir = Path.Combine("out", "custom-layer");
-for (int i = 0; i + 1 < args.Length; i += 2)
-{
-    switch (args[i])
-    {
-        case "--epochs": epochs = int.Parse(args[i + 1]); break;
-        case "--max-steps": maxSteps = int.Parse(args[i + 1]); break;
-        case "--out": outDir = args[i + 1]; break;
-        default: throw new ArgumentException($"unknown option {args[i]}");
-    }
-}
+var arguments = ScriptArguments.Parse(args, "epochs", "max-steps", "out");
+int epochs = arguments.Int("epochs", 1);
+int? maxSteps = arguments.IntOrNull("max-steps");
+string outDir = arguments.String("out", Path.Combine("out", "custom-layer"));
 
 var net = new Sequential(
     new Conv2d(1, 32, 3, Padding: 1), new ReLU(), new SqueezeExcite(32), new MaxPool2d(2),

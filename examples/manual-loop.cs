@@ -9,18 +9,9 @@ using Cnn.Facade;
 using Cnn.Facade.Data;
 using Cnn.Layers;
 
-int epochs = 2, maxSteps = int.MaxValue;
-string outDir = Path.Combine("out", "manual-loop");
-for (int i = 0; i + 1 < args.Length; i += 2)
-{
-    switch (args[i])
-    {
-        case "--epochs": epochs = int.Parse(args[i + 1]); break;
-        case "--max-steps": maxSteps = int.Parse(args[i + 1]); break;
-        case "--out": outDir = args[i + 1]; break;
-        default: throw new ArgumentException($"unknown option {args[i]}");
-    }
-}
+var arguments = ScriptArguments.Parse(args, "epochs", "max-steps", "out");
+int epochs = arguments.Int("epochs", 2), maxSteps = arguments.Int("max-steps", int.MaxValue);
+string outDir = arguments.String("out", Path.Combine("out", "manual-loop"));
 
 var data = FashionMnist.Load();
 var model = new Model(new FashionLeNet(), seed: 0);

@@ -9,19 +9,10 @@ using Cnn.Facade;
 using Cnn.Facade.Data;
 using Cnn.Layers;
 
-int epochs = 2;
-int? maxSteps = null;
-string outDir = Path.Combine("out", "residual-network");
-for (int i = 0; i + 1 < args.Length; i += 2)
-{
-    switch (args[i])
-    {
-        case "--epochs": epochs = int.Parse(args[i + 1]); break;
-        case "--max-steps": maxSteps = int.Parse(args[i + 1]); break;
-        case "--out": outDir = args[i + 1]; break;
-        default: throw new ArgumentException($"unknown option {args[i]}");
-    }
-}
+var arguments = ScriptArguments.Parse(args, "epochs", "max-steps", "out");
+int epochs = arguments.Int("epochs", 2);
+int? maxSteps = arguments.IntOrNull("max-steps");
+string outDir = arguments.String("out", Path.Combine("out", "residual-network"));
 
 var model = new Model(new SmallResNet(), seed: 0);
 Console.WriteLine(model.Summary([1, 1, 28, 28]));
