@@ -230,14 +230,17 @@ public class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(LargeGeometries))]
-    public void Kernels_LargeGeometries_EqualSlowLoops(Conv2dGeometry g)
+    public void Kernels_LargeGeometries_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 11);
+
+    // Forward (with and without bias), transpose and weight gradient against the slow loops, in f32 and f64.
+    private static void AllKernelsMatch(Conv2dGeometry g, int seed)
     {
-        ForwardMatches<float>(g, 11, bias: true);
-        ForwardMatches<double>(g, 12, bias: false);
-        TransposeMatches<float>(g, 13, bias: false);
-        TransposeMatches<double>(g, 14, bias: true);
-        WeightGradMatches<float>(g, 15);
-        WeightGradMatches<double>(g, 16);
+        ForwardMatches<float>(g, seed, bias: true);
+        ForwardMatches<double>(g, seed + 1, bias: false);
+        TransposeMatches<float>(g, seed + 2, bias: false);
+        TransposeMatches<double>(g, seed + 3, bias: true);
+        WeightGradMatches<float>(g, seed + 4);
+        WeightGradMatches<double>(g, seed + 5);
     }
 
     // Depthwise (one channel per group) with unit horizontal stride takes the direct kernels: 3x3 and other
@@ -253,15 +256,7 @@ public class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(DepthwiseGeometries))]
-    public void Kernels_Depthwise_EqualSlowLoops(Conv2dGeometry g)
-    {
-        ForwardMatches<float>(g, 21, bias: true);
-        ForwardMatches<double>(g, 22, bias: true);
-        TransposeMatches<float>(g, 23, bias: true);
-        TransposeMatches<double>(g, 24, bias: false);
-        WeightGradMatches<float>(g, 25);
-        WeightGradMatches<double>(g, 26);
-    }
+    public void Kernels_Depthwise_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 21);
 
     public static IEnumerable<object[]> ThreadCountGeometries()
     {
