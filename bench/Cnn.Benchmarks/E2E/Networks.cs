@@ -67,7 +67,7 @@ internal sealed class Networks
     /// <summary>One training step: the parameters become p - lr * dLoss/dp.</summary>
     public void Step()
     {
-        var (_, grads) = Diff.ValueAndGrad(_loss, [.. _params.Select(p => new Var(p))]);
+        var (_, grads) = Diff.ValueAndGrad(_loss, [.. _params.Select(p => new Var(p))], new DiffOptions(ReleaseIntermediates: true));
         for (int i = 0; i < _params.Length; i++)
             _params[i] = Op.Subtract(_params[i], grads[i] * LearningRate).Value;
     }

@@ -76,7 +76,8 @@ public static class Diff
         return new Trace(rec.Tape.Entries, rec.Output.IsRecorded && rec.Output.Tape == rec.Tape ? rec.Output.Index : -1);
     }
 
-    private sealed record Recording(Tape Tape, Var[] Inputs, Var Output, Var Value, bool CreateGraph);
+    // Forward: the storages the function created while recorded with ReleaseIntermediates, else null.
+    private sealed record Recording(Tape Tape, Var[] Inputs, Var Output, Var Value, bool CreateGraph, BufferScope? Forward);
 
     private static Recording Record(Func<IReadOnlyList<Var>, Var> f, Var[] xs, DiffOptions options)
     {
@@ -95,14 +96,31 @@ public static class Diff
             inputs[i] = xs[i].Tape == tape
                 ? tape.Record("input", [xs[i]], xs[i].Value, InputPullback, "")
                 : tape.Input(xs[i].Value, "input");
-        var y = f(inputs) ?? throw new InvalidOperationException("The differentiated function returned null.");
         bool createGraph = outer is not null;
-        return new Recording(tape, inputs, y, createGraph ? y : new Var(y.Value), createGraph);
+        var forward = options.ReleaseIntermediates && !createGraph ? Buffers.Track() : null;
+        Var y;
+        try { y = f(inputs) ?? throw new InvalidOperationException("The differentiated function returned null."); }
+        finally { forward?.Dispose(); }
+        return new Recording(tape, inputs, y, createGraph ? y : new Var(y.Value), createGraph, forward);
     }
 
     private static readonly Pullback InputPullback = (g, _, _) => [g];
 
-    private static Var[] Backward(Recording rec, Var? seed)
+    // The bookkeeping that recycles the backward pass's dead arrays (and with releaseForward the forward
+    // values'); none when the backward pass is itself recorded.
+    private static BufferLedger? Ledger(Recording rec, bool releaseForward)
+    {
+        if (rec.CreateGraph) return null;
+        var ledger = new BufferLedger(releaseForward && rec.Forward is not null);
+        if (ledger.ReleaseForward)
+        {
+            ledger.Own(rec.Forward!);
+            ledger.Pin(rec.Value.Value);
+        }
+        return ledger;
+    }
+
+    private static Var[] Backward(Recording rec, Var? seed, bool releaseForward = false)
     {
         var y = rec.Output;
         if (seed is null)
@@ -119,7 +137,7 @@ public static class Diff
         var grads = new Var[rec.Inputs.Length];
         Var?[]? ct = null;
         if (y.Tape == rec.Tape && y.Index >= rec.Inputs[0].Index)
-            ct = rec.Tape.Backward(y, seed, rec.Inputs[0].Index, rec.CreateGraph);
+            ct = rec.Tape.Backward(y, seed, rec.Inputs[0].Index, rec.CreateGraph, Ledger(rec, releaseForward));
         for (int i = 0; i < grads.Length; i++)
         {
             var x = rec.Inputs[i];
@@ -133,6 +151,6 @@ public static class Diff
     {
         if (xs.Length == 0) throw new ArgumentException("Differentiation needs at least one input.");
         var rec = Record(f, xs, options ?? DiffOptions.Default);
-        return (rec.Value, Backward(rec, seed: null));
+        return (rec.Value, Backward(rec, seed: null, releaseForward: true));
     }
 }

@@ -8,7 +8,15 @@ namespace Cnn.Autodiff;
 /// find where a loss went NaN, not in every run. Values computed outside the differentiation (constants)
 /// are not checked.
 /// </param>
-public sealed record DiffOptions(bool DetectAnomalies = false)
+/// <param name="ReleaseIntermediates">
+/// When true, the memory of every intermediate value the differentiated function computes is reused as soon as
+/// the backward pass no longer needs it, as a training step in PyTorch frees its activations; a training loop
+/// then allocates almost nothing new per step. The value and the gradients returned are kept, as are the
+/// function's inputs and anything it did not record on the tape; reading a released intermediate afterwards
+/// (say, an activation the function stored in a field) throws an <see cref="InvalidOperationException"/>:
+/// keep a <see cref="Tensor.Copy"/> of what you need. Ignored for nested differentiations (gradients of gradients).
+/// </param>
+public sealed record DiffOptions(bool DetectAnomalies = false, bool ReleaseIntermediates = false)
 {
     /// <summary>No anomaly detection.</summary>
     public static DiffOptions Default { get; } = new();

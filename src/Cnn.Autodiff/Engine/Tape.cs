@@ -58,36 +58,77 @@ public sealed class Tape
     /// entry's pullback from the last down to <paramref name="stop"/> (exclusive), accumulating
     /// cotangents in a local array indexed by tape position. With <paramref name="createGraph"/> the
     /// pullbacks see the recorded Vars, so the cotangents they return are recorded too and can be
-    /// differentiated again; without it they see constants and compute plain values.
+    /// differentiated again; without it they see constants and compute plain values, and, given a
+    /// <paramref name="ledger"/>, the arrays of consumed cotangents and of the pullbacks' temporaries (and,
+    /// when it says so, of forward values no longer needed) are recycled as soon as they are dead.
     /// </summary>
-    internal Var?[] Backward(Var y, Var seed, int stop, bool createGraph)
+    internal Var?[] Backward(Var y, Var seed, int stop, bool createGraph, BufferLedger? ledger = null)
     {
+        if (createGraph) ledger = null;
         int end = Count;
         var ct = new Var?[end];
         ct[y.Index] = seed;
+        if (ledger is not null)
+        {
+            if (ledger.ReleaseForward)
+                for (int i = stop + 1; i < end; i++) ledger.Hold(_entries[i].Output!.Value);
+            ledger.Hold(seed.Value);
+        }
         for (int i = end - 1; i > stop; i--)
         {
             var g = ct[i];
             var e = _entries[i];
-            if (g is null || e.Pullback is null) continue;
-            if (!createGraph) ct[i] = null; // free the cotangent as soon as it is consumed
-            var xs = createGraph ? (IReadOnlyList<Var>)e.InputVars : Constants(e.InputVars);
-            var yv = createGraph ? e.Output! : new Var(e.Output!.Value);
-            var gxs = e.Pullback(createGraph ? g : Detach(g), xs, yv);
-            if (gxs.Length != e.Inputs.Length)
-                throw new InvalidOperationException($"The pullback of {e.Op} returned {gxs.Length} cotangents for {e.Inputs.Length} inputs.");
-            for (int j = 0; j < gxs.Length; j++)
+            if (g is not null && e.Pullback is not null)
             {
-                int k = e.Inputs[j];
-                var gx = gxs[j];
-                if (k < 0 || gx is null) continue;
-                if (gx.Shape != e.InputVars[j].Shape)
-                    throw new InvalidOperationException($"The pullback of {e.Op} returned a cotangent of shape {gx.Shape} for input {j} of shape {e.InputVars[j].Shape}.");
-                if (Options.DetectAnomalies) AnomalyException.ThrowIfNotFinite(gx.Value, e, AnomalyPhase.Backward, j);
-                ct[k] = ct[k] is null ? gx : Op.Add(ct[k]!, gx);
+                if (!createGraph) ct[i] = null; // free the cotangent as soon as it is consumed
+                if (ledger is null) Accumulate(ct, e, Pull(e, g, createGraph));
+                else
+                {
+                    var scope = Buffers.Track();
+                    List<Tensor> held, replaced;
+                    try { (held, replaced) = Accumulate(ct, e, Pull(e, g, createGraph)); }
+                    finally { scope.Dispose(); }
+                    ledger.Own(scope);
+                    foreach (var t in held) ledger.Hold(t);
+                    foreach (var t in replaced) ledger.Drop(t);
+                    ledger.Drop(g.Value);
+                    ledger.FreeUnheld(scope);
+                }
             }
+            if (ledger is { ReleaseForward: true }) ledger.Drop(e.Output!.Value);
         }
         return ct;
+    }
+
+    // The entry's pullback at cotangent g: on the recorded Vars, or on constants.
+    private static Var?[] Pull(TapeEntry e, Var g, bool createGraph)
+    {
+        var xs = createGraph ? (IReadOnlyList<Var>)e.InputVars : Constants(e.InputVars);
+        var yv = createGraph ? e.Output! : new Var(e.Output!.Value);
+        var gxs = e.Pullback!(createGraph ? g : Detach(g), xs, yv);
+        if (gxs.Length != e.Inputs.Length)
+            throw new InvalidOperationException($"The pullback of {e.Op} returned {gxs.Length} cotangents for {e.Inputs.Length} inputs.");
+        return gxs;
+    }
+
+    // Adds each input's cotangent into its slot; returns the values now in slots and those they replaced.
+    private (List<Tensor> Held, List<Tensor> Replaced) Accumulate(Var?[] ct, TapeEntry e, Var?[] gxs)
+    {
+        var held = new List<Tensor>(gxs.Length);
+        var replaced = new List<Tensor>();
+        for (int j = 0; j < gxs.Length; j++)
+        {
+            int k = e.Inputs[j];
+            var gx = gxs[j];
+            if (k < 0 || gx is null) continue;
+            if (gx.Shape != e.InputVars[j].Shape)
+                throw new InvalidOperationException($"The pullback of {e.Op} returned a cotangent of shape {gx.Shape} for input {j} of shape {e.InputVars[j].Shape}.");
+            if (Options.DetectAnomalies) AnomalyException.ThrowIfNotFinite(gx.Value, e, AnomalyPhase.Backward, j);
+            if (ct[k] is { } old) replaced.Add(old.Value);
+            ct[k] = ct[k] is null ? gx : Op.Add(ct[k]!, gx);
+            held.Add(ct[k]!.Value);
+        }
+        return (held, replaced);
     }
 
     private static Var Detach(Var v) => v.IsRecorded ? new Var(v.Value) : v;

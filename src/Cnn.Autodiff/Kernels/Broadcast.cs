@@ -49,7 +49,7 @@ public static class Broadcast
     /// <summary>Copies <paramref name="src"/> (shape <paramref name="from"/>) broadcast to shape <paramref name="to"/>.</summary>
     public static T[] Expand<T>(ReadOnlySpan<T> src, Shape from, Shape to) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dst = new T[to.Size];
+        var dst = Buffers.Uninitialized<T>(to.Size);
         if (dst.Length == 0) return dst;
         if (to.Rank == 0) { dst[0] = src[0]; return dst; }
         var st = StridesOver(from, to);
@@ -72,7 +72,7 @@ public static class Broadcast
     /// </summary>
     public static T[] SumTo<T>(ReadOnlySpan<T> src, Shape from, Shape to) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dst = new T[to.Size];
+        var dst = Buffers.Zeroed<T>(to.Size);
         if (src.Length == 0) return dst;
         if (from.Rank == 0) { dst[0] = src[0]; return dst; }
         var st = StridesOver(to, from);

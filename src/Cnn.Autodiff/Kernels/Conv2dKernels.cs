@@ -182,21 +182,21 @@ public static class Conv2dKernels
 
     private static Tensor ForwardOf<T>(Tensor x, Tensor w, Tensor? b, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = GC.AllocateUninitializedArray<T>(g.Batch * g.OutChannels * g.OutPlane);
+        var y = Buffers.Uninitialized<T>(g.Batch * g.OutChannels * g.OutPlane);
         Forward(x.Array<T>(), w.Array<T>(), b?.Array<T>(), y, g);
         return Tensor.Own(y, [g.Batch, g.OutChannels, g.OutH, g.OutW]);
     }
 
     private static Tensor TransposeOf<T>(Tensor z, Tensor w, Tensor? b, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = GC.AllocateUninitializedArray<T>(g.Batch * g.InChannels * g.InPlane);
+        var y = Buffers.Uninitialized<T>(g.Batch * g.InChannels * g.InPlane);
         Transpose(z.Array<T>(), w.Array<T>(), b?.Array<T>(), y, g);
         return Tensor.Own(y, [g.Batch, g.InChannels, g.InH, g.InW]);
     }
 
     private static Tensor WeightGradOf<T>(Tensor x, Tensor gy, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gw = GC.AllocateUninitializedArray<T>(g.OutChannels * g.PatchSize);
+        var gw = Buffers.Uninitialized<T>(g.OutChannels * g.PatchSize);
         WeightGrad(x.Array<T>(), gy.Array<T>(), gw, g);
         return Tensor.Own(gw, [g.OutChannels, g.InChannelsPerGroup, g.KernelH, g.KernelW]);
     }

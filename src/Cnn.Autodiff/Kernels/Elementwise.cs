@@ -27,10 +27,13 @@ public static class Elementwise
 
     private static Tensor Binary<K, T>(Tensor a, Tensor b, Shape shape) where K : IBinaryKernel where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var d = new T[shape.Size];
-        ReadOnlySpan<T> x = a.Shape == shape ? a.Span<T>() : Broadcast.Expand(a.Span<T>(), a.Shape, shape);
-        ReadOnlySpan<T> y = b.Shape == shape ? b.Span<T>() : Broadcast.Expand(b.Span<T>(), b.Shape, shape);
-        K.Apply(x, y, d);
+        var d = Buffers.Uninitialized<T>(shape.Size);
+        T[]? x = a.Shape == shape ? null : Broadcast.Expand(a.Span<T>(), a.Shape, shape);
+        T[]? y = b.Shape == shape ? null : Broadcast.Expand(b.Span<T>(), b.Shape, shape);
+        K.Apply(x ?? a.Span<T>(), y ?? b.Span<T>(), d);
+        // NOTE: the broadcast copies are this kernel's own scratch, dead once applied.
+        if (x is not null) Buffers.Recycle(x);
+        if (y is not null) Buffers.Recycle(y);
         return Tensor.Own(d, shape);
     }
 
@@ -40,7 +43,7 @@ public static class Elementwise
 
     private static Tensor Unary<K, T>(Tensor x) where K : IUnaryKernel where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var d = new T[x.Size];
+        var d = Buffers.Uninitialized<T>(x.Size);
         K.Apply(x.Span<T>(), d);
         return Tensor.Own(d, x.Shape);
     }

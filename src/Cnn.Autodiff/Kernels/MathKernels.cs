@@ -145,7 +145,7 @@ public static class MathKernels
 
     private static Tensor Unary<K, T>(Tensor x, T p) where K : IScalarUnaryKernel where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var d = new T[x.Size];
+        var d = Buffers.Uninitialized<T>(x.Size);
         K.Apply(x.Span<T>(), p, d);
         return Tensor.Own(d, x.Shape);
     }

@@ -13,7 +13,7 @@ public static class ReduceKernels
     /// </summary>
     public static T[] MaxTo<T>(ReadOnlySpan<T> src, Shape from, Shape to) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dst = new T[to.Size];
+        var dst = Buffers.Zeroed<T>(to.Size);
         if (src.Length == 0) return dst;
         if (from.Rank == 0) { dst[0] = src[0]; return dst; }
         dst.AsSpan().Fill(T.NegativeInfinity);
@@ -39,7 +39,7 @@ public static class ReduceKernels
     /// </summary>
     public static T[] MaxWeights<T>(ReadOnlySpan<T> src, Shape from, ReadOnlySpan<T> max, Shape to) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = new T[src.Length];
+        var w = Buffers.Zeroed<T>(src.Length);
         if (src.Length == 0) return w;
         var group = GroupIndex(from, to);
         var count = new T[to.Size];

@@ -90,7 +90,7 @@ public static class ShapeKernels
     /// </summary>
     public static T[] Permute<T>(ReadOnlySpan<T> src, Shape shape, int[] dims) where T : unmanaged
     {
-        var dst = new T[src.Length];
+        var dst = Buffers.Uninitialized<T>(src.Length);
         if (dst.Length == 0) return dst;
         if (shape.Rank == 0) { dst[0] = src[0]; return dst; }
         var inStrides = shape.Strides();
@@ -133,7 +133,7 @@ public static class ShapeKernels
     public static T[] Gather<T>(ReadOnlySpan<T> src, IndexMap map, T fill) where T : unmanaged
     {
         var source = map.Source;
-        var dst = new T[source.Length];
+        var dst = Buffers.Uninitialized<T>(source.Length);
         for (int i = 0; i < dst.Length; i++) dst[i] = source[i] >= 0 ? src[source[i]] : fill;
         return dst;
     }
@@ -145,7 +145,7 @@ public static class ShapeKernels
     public static T[] ScatterAdd<T>(ReadOnlySpan<T> src, IndexMap map) where T : unmanaged, INumberBase<T>
     {
         var source = map.Source;
-        var dst = new T[map.From.Size];
+        var dst = Buffers.Zeroed<T>(map.From.Size);
         for (int i = 0; i < source.Length; i++)
             if (source[i] >= 0) dst[source[i]] += src[i];
         return dst;

@@ -38,7 +38,7 @@ public static partial class Op
     private static Tensor ConcatValues<T>(IReadOnlyList<Var> xs, int axis, int[] sizes, Shape shape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (outer, inner) = OuterInner(shape, axis);
-        var d = new T[shape.Size];
+        var d = Buffers.Uninitialized<T>(shape.Size);
         for (int i = 0, offset = 0; i < xs.Count; offset += sizes[i], i++)
             ShapeKernels.AxisCopy(xs[i].Value.Span<T>(), sizes[i], 0, 1, d, shape.Dims[axis], offset, 1, outer, inner, sizes[i]);
         return Tensor.Own(d, shape);

@@ -18,8 +18,8 @@ public static partial class Op
             throw new ArgumentException($"Dropout expects a drop probability p in [0, 1] but got {p}; p is the fraction of elements zeroed (0.5 is common).");
         if (!training || p == 0) return x;
         var mask = Tensor.ByType(x.DType,
-            () => { var d = new float[x.Value.Size]; LossKernels.DropoutMask(rng, p, d.AsSpan()); return Tensor.Own(d, x.Shape); },
-            () => { var d = new double[x.Value.Size]; LossKernels.DropoutMask(rng, p, d.AsSpan()); return Tensor.Own(d, x.Shape); });
+            () => { var d = Buffers.Zeroed<float>(x.Value.Size); LossKernels.DropoutMask(rng, p, d.AsSpan()); return Tensor.Own(d, x.Shape); },
+            () => { var d = Buffers.Zeroed<double>(x.Value.Size); LossKernels.DropoutMask(rng, p, d.AsSpan()); return Tensor.Own(d, x.Shape); });
         return Multiply(x, mask);
     }
 }

@@ -92,7 +92,7 @@ public static partial class Op
     private static Tensor MatMulForward<T>(Tensor a, Tensor b, bool transposeA, bool transposeB, Shape batch, int m, int k, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[batch.Size * m * n];
+        var y = Buffers.Uninitialized<T>(batch.Size * m * n);
         var yShape = Shape.Create([.. batch.Dims, m, n]);
         ReadOnlySpan<T> sa = a.Span<T>(), sb = b.Span<T>();
         int aMats = a.Size / Math.Max(1, m * k), bMats = b.Size / Math.Max(1, k * n);

@@ -24,7 +24,7 @@ public static partial class Op
 
     private static Tensor ScatterForward<T>(Tensor g, int[] index, Shape inputShape, int planes, int inPlane, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gx = new T[inputShape.Size];
+        var gx = Buffers.Zeroed<T>(inputShape.Size);
         PoolKernels.ScatterAdd(g.Array<T>(), index, gx, planes, inPlane, outPlane);
         return Tensor.Own(gx, inputShape);
     }

@@ -24,7 +24,7 @@ public static partial class Op
 
     private static Tensor GatherForward<T>(Tensor x, int[] index, Shape outputShape, int planes, int inPlane, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[outputShape.Size];
+        var y = Buffers.Zeroed<T>(outputShape.Size);
         PoolKernels.Gather(x.Array<T>(), index, y, planes, inPlane, outPlane);
         return Tensor.Own(y, outputShape);
     }

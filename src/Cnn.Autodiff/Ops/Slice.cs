@@ -28,7 +28,7 @@ public static partial class Op
     private static Tensor SliceValues<T>(Tensor x, int axis, int start, int step, Shape shape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (outer, inner) = OuterInner(shape, axis);
-        var d = new T[shape.Size];
+        var d = Buffers.Uninitialized<T>(shape.Size);
         ShapeKernels.AxisCopy(x.Span<T>(), x.Shape.Dims[axis], start, step, d, shape.Dims[axis], 0, 1, outer, inner, shape.Dims[axis]);
         return Tensor.Own(d, shape);
     }

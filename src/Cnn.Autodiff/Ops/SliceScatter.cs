@@ -30,7 +30,7 @@ public static partial class Op
     private static Tensor SliceScatterValues<T>(Tensor x, int axis, int start, int step, Shape shape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (outer, inner) = OuterInner(shape, axis);
-        var d = new T[shape.Size];
+        var d = Buffers.Zeroed<T>(shape.Size);
         int count = x.Shape.Dims[axis];
         ShapeKernels.AxisCopy(x.Span<T>(), count, 0, 1, d, shape.Dims[axis], start, step, outer, inner, count);
         return Tensor.Own(d, shape);

@@ -27,7 +27,7 @@ public static partial class Op
         for (int i = 0; i < axis; i++) outer *= x.Shape[i];
         for (int i = axis + 1; i < x.Rank; i++) inner *= x.Shape[i];
         return Tensor.ByType(x.DType,
-            () => { var y = new float[x.Size]; SoftmaxKernels.Softmax(x.Span<float>(), y, outer, n, inner, log); return Tensor.Own(y, x.Shape); },
-            () => { var y = new double[x.Size]; SoftmaxKernels.Softmax(x.Span<double>(), y, outer, n, inner, log); return Tensor.Own(y, x.Shape); });
+            () => { var y = Buffers.Uninitialized<float>(x.Size); SoftmaxKernels.Softmax(x.Span<float>(), y, outer, n, inner, log); return Tensor.Own(y, x.Shape); },
+            () => { var y = Buffers.Uninitialized<double>(x.Size); SoftmaxKernels.Softmax(x.Span<double>(), y, outer, n, inner, log); return Tensor.Own(y, x.Shape); });
     }
 }

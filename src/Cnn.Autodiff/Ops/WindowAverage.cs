@@ -26,7 +26,7 @@ public static partial class Op
 
     private static Tensor WindowAverageForward<T>(Tensor x, Shape shape, AveragePooling pool) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[shape.Size];
+        var y = Buffers.Zeroed<T>(shape.Size);
         PoolKernels.WindowAverage(x.Array<T>(), y, shape[0] * shape[1], pool.Rows, pool.Cols);
         return Tensor.Own(y, shape);
     }

@@ -21,7 +21,7 @@ public static partial class Op
 
     private static Tensor WindowAverageTransposeForward<T>(Tensor g, Shape shape, AveragePooling pool) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var gx = new T[shape.Size];
+        var gx = Buffers.Zeroed<T>(shape.Size);
         PoolKernels.WindowAverageTranspose(g.Array<T>(), gx, shape[0] * shape[1], pool.Rows, pool.Cols);
         return Tensor.Own(gx, shape);
     }

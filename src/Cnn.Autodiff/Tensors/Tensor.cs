@@ -9,11 +9,11 @@ namespace Cnn.Autodiff;
 /// </summary>
 public sealed partial class Tensor
 {
-    private readonly Array _data;
+    private readonly TensorStorage _storage;
 
-    private Tensor(Array data, Shape shape, DType dtype)
+    private Tensor(TensorStorage storage, Shape shape, DType dtype)
     {
-        _data = data;
+        _storage = storage;
         Shape = shape;
         DType = dtype;
     }
@@ -25,7 +25,7 @@ public sealed partial class Tensor
     public DType DType { get; }
 
     /// <summary>Number of elements.</summary>
-    public int Size => _data.Length;
+    public int Size => Shape.Size;
 
     /// <summary>Number of dimensions.</summary>
     public int Rank => Shape.Rank;
@@ -38,25 +38,36 @@ public sealed partial class Tensor
     {
         if (data.Length != shape.Size)
             throw new ArgumentException($"A tensor of shape {shape} needs {shape.Size} elements but the buffer has {data.Length}.");
-        return new Tensor(data, shape, DTypes.Of<T>());
+        var storage = new TensorStorage(data);
+        if (data.Length >= Buffers.MinPooled) Buffers.Adopt(storage);
+        return new Tensor(storage, shape, DTypes.Of<T>());
     }
+
+    /// <summary>The storage this tensor shares with its reshaped views.</summary>
+    internal TensorStorage Storage => _storage;
+
+    // The elements, or an exception that says why they are gone.
+    private Array Data => _storage.Data ?? throw new InvalidOperationException(
+        $"This {DType.ShortName()}{Shape} tensor was an intermediate value of a differentiation run with " +
+        "DiffOptions.ReleaseIntermediates, and its memory has been reused. Keep a copy (Tensor.Copy) inside " +
+        "the differentiated function, or differentiate without ReleaseIntermediates.");
 
     /// <summary>The elements, read-only, as <typeparamref name="T"/> (float for f32, double for f64).</summary>
     public ReadOnlySpan<T> Span<T>() where T : unmanaged =>
-        _data as T[] ?? throw new InvalidOperationException($"This tensor holds {DType.ShortName()} elements, not {typeof(T).Name}.");
+        Data as T[] ?? throw new InvalidOperationException($"This tensor holds {DType.ShortName()} elements, not {typeof(T).Name}.");
 
     /// <summary>The backing array for kernels that read it; never written after construction.</summary>
     internal T[] Array<T>() where T : unmanaged =>
-        _data as T[] ?? throw new InvalidOperationException($"This tensor holds {DType.ShortName()} elements, not {typeof(T).Name}.");
+        Data as T[] ?? throw new InvalidOperationException($"This tensor holds {DType.ShortName()} elements, not {typeof(T).Name}.");
 
     /// <summary>A copy of the elements as float32.</summary>
-    public float[] ToFloatArray() => _data is float[] f ? (float[])f.Clone() : System.Array.ConvertAll((double[])_data, v => (float)v);
+    public float[] ToFloatArray() => Data is float[] f ? (float[])f.Clone() : System.Array.ConvertAll((double[])Data, v => (float)v);
 
     /// <summary>A copy of the elements as float64.</summary>
-    public double[] ToDoubleArray() => _data is double[] d ? (double[])d.Clone() : System.Array.ConvertAll((float[])_data, v => (double)v);
+    public double[] ToDoubleArray() => Data is double[] d ? (double[])d.Clone() : System.Array.ConvertAll((float[])Data, v => (double)v);
 
     /// <summary>Element <paramref name="flatIndex"/> (row-major) as a double.</summary>
-    public double At(int flatIndex) => _data is float[] f ? f[flatIndex] : ((double[])_data)[flatIndex];
+    public double At(int flatIndex) => Data is float[] f ? f[flatIndex] : ((double[])Data)[flatIndex];
 
     /// <summary>The element at a multi-index, as a double.</summary>
     public double this[params int[] index]
@@ -85,8 +96,11 @@ public sealed partial class Tensor
     {
         if (shape.Size != Size)
             throw new ArgumentException($"Reshape cannot turn {Shape} ({Size} elements) into {shape} ({shape.Size} elements).");
-        return new Tensor(_data, shape, DType);
+        return new Tensor(_storage, shape, DType);
     }
+
+    /// <summary>A copy with its own storage (the same values and shape).</summary>
+    public Tensor Copy() => DType == DType.Float32 ? Own(ToFloatArray(), Shape) : Own(ToDoubleArray(), Shape);
 
     /// <summary>The values converted to <paramref name="dtype"/> (the same tensor if it already is).</summary>
     public Tensor Cast(DType dtype) =>

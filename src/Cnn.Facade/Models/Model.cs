@@ -140,16 +140,20 @@ public sealed class Model
         var ctx = LayerContext.Train(key, _state);
         ParamTree<Tensor>? newState = null;
         Tensor? output = null;
+        // NOTE: intermediates are released as soon as the backward pass is done with them, so the step
+        // reuses the previous step's memory; the output it returns is copied out first.
         var (value, grads) = Diff.ValueAndGrad(q =>
         {
             var r = Architecture.Forward(q, x, ctx);
             newState = r.State;
-            output = r.Output.Value;
+            output = r.Output.Value.Copy();
             return loss(r.Output, labels);
-        }, _parameters);
+        }, _parameters, ReleaseIntermediates);
         _state = newState!;
         return new TrainStep(value.ToScalar(), grads, output!);
     }
+
+    private static readonly DiffOptions ReleaseIntermediates = new(ReleaseIntermediates: true);
 
     /// <summary>A summary of the architecture for input shape <paramref name="input"/> (with the batch axis, e.g. [1, 1, 28, 28]).</summary>
     public Summary Summary(Shape input) => Cnn.Facade.Summary.Of(Architecture, input);

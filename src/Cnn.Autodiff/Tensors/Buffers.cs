@@ -1,0 +1,110 @@
+namespace Cnn.Autodiff;
+
+/// <summary>
+/// The arrays kernels write their outputs into: taken from a process-wide pool of released arrays of the
+/// same type and length when one is free, else fresh from the GC.
+/// </summary>
+/// <remarks>
+/// NOTE: a training step allocates the same large arrays (activations and their cotangents) every step.
+/// Fresh large arrays cost page faults on first touch, so reusing them is much cheaper. An array returns to
+/// the pool only when a differentiation proves it dead (<see cref="BufferLedger"/>): tensors are
+/// immutable and shared freely, so nothing else may recycle one. Arrays shorter than
+/// <see cref="MinPooled"/> elements always come from the GC, where small short-lived arrays are cheap.
+/// </remarks>
+internal static class Buffers
+{
+    /// <summary>Arrays of at least this many elements are pooled (64 KiB of float32).</summary>
+    internal const int MinPooled = 16 * 1024;
+
+    // The pool never holds more than this many bytes; released arrays beyond it are left to the GC.
+    private static readonly long MaxPooledBytes =
+        Math.Min(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
+
+    private static readonly Dictionary<(Type, int), Stack<Array>> Free = new();
+    private static long _pooledBytes;
+
+    [ThreadStatic] private static BufferScope? _scope;
+
+    /// <summary>An array of exactly <paramref name="length"/> elements whose contents are undefined: the caller writes every element.</summary>
+    internal static T[] Uninitialized<T>(int length) where T : unmanaged =>
+        Take<T>(length) ?? Note(GC.AllocateUninitializedArray<T>(length));
+
+    /// <summary>An array of exactly <paramref name="length"/> zeros.</summary>
+    internal static T[] Zeroed<T>(int length) where T : unmanaged
+    {
+        var a = Take<T>(length);
+        if (a is null) return Note(new T[length]);
+        Array.Clear(a);
+        return a;
+    }
+
+    /// <summary>Returns an array nobody references any more to the pool (or to the GC when the pool is full).</summary>
+    internal static void Recycle(Array array)
+    {
+        if (array.Length < MinPooled) return;
+        long bytes = (long)array.Length * (array is float[] ? sizeof(float) : sizeof(double));
+        lock (Free)
+        {
+            if (_pooledBytes + bytes > MaxPooledBytes) return;
+            var key = (array.GetType(), array.Length);
+            if (!Free.TryGetValue(key, out var stack)) Free[key] = stack = new Stack<Array>();
+            stack.Push(array);
+            _pooledBytes += bytes;
+        }
+    }
+
+    /// <summary>Bytes currently held by the pool.</summary>
+    internal static long PooledBytes
+    {
+        get { lock (Free) return _pooledBytes; }
+    }
+
+    /// <summary>
+    /// Starts noting, on this thread, the pooled-size tensors that kernels create, until the scope is disposed.
+    /// Scopes nest: the innermost one notes.
+    /// </summary>
+    internal static BufferScope Track() => _scope = new BufferScope(_scope);
+
+    internal static void EndScope(BufferScope scope) => _scope = scope.Outer;
+
+    /// <summary>Notes a tensor's storage in the active scope when its array came from <see cref="Uninitialized{T}"/> or <see cref="Zeroed{T}"/>.</summary>
+    internal static void Adopt(TensorStorage storage)
+    {
+        if (_scope is { } s && s.Rented.Remove(storage.Data!)) s.Created.Add(storage);
+    }
+
+    private static T[]? Take<T>(int length) where T : unmanaged
+    {
+        if (length < MinPooled) return null;
+        T[]? a = null;
+        lock (Free)
+        {
+            if (Free.TryGetValue((typeof(T[]), length), out var stack) && stack.Count > 0)
+            {
+                a = (T[])stack.Pop();
+                _pooledBytes -= (long)length * (typeof(T) == typeof(float) ? sizeof(float) : sizeof(double));
+            }
+        }
+        return a is null ? null : Note(a);
+    }
+
+    private static T[] Note<T>(T[] a)
+    {
+        if (a.Length >= MinPooled) _scope?.Rented.Add(a);
+        return a;
+    }
+}
+
+/// <summary>The pooled-size tensor storages created on one thread while the scope was active.</summary>
+internal sealed class BufferScope(BufferScope? outer) : IDisposable
+{
+    internal BufferScope? Outer { get; } = outer;
+
+    /// <summary>Arrays handed out but not yet wrapped in a tensor.</summary>
+    internal HashSet<Array> Rented { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Storages of the tensors made from those arrays, in creation order.</summary>
+    internal List<TensorStorage> Created { get; } = new();
+
+    public void Dispose() => Buffers.EndScope(this);
+}
