@@ -72,16 +72,18 @@ public static partial class Op
         var y = Conv2dKernels.Forward(x.Value, w.Value, b?.Value, geo);
         var settings = $"{o} out={outH}x{outW}";
         return b is null
-            ? Record("conv2d", y, Conv2dPullback(o), settings, x, w)
-            : Record("conv2d", y, Conv2dPullback(o), settings, x, w, b);
+            ? Record("conv2d", y, Conv2dPullback(o, x.IsRecorded, w.IsRecorded), settings, x, w)
+            : Record("conv2d", y, Conv2dPullback(o, x.IsRecorded, w.IsRecorded), settings, x, w, b);
     }
 
     // gx = conv_transpose2d(g, w) back to x's size, gw = conv2d_weight_grad(x, g), gb = sum of g over N, H, W.
-    private static Pullback Conv2dPullback(Conv2dOptions o) => (g, xs, _) =>
+    // NOTE: an input that was a constant when recorded (a first layer's images, a frozen weight) gets no
+    // cotangent, so its convolution is skipped.
+    private static Pullback Conv2dPullback(Conv2dOptions o, bool inputGradient, bool weightGradient) => (g, xs, _) =>
     {
         var (x, w) = (xs[0], xs[1]);
-        var gx = ConvTranspose2dSized(g, w, null, o, x.Shape[2], x.Shape[3]);
-        var gw = Conv2dWeightGrad(x, g, o, w.Shape[2], w.Shape[3]);
+        var gx = inputGradient ? ConvTranspose2dSized(g, w, null, o, x.Shape[2], x.Shape[3]) : null;
+        var gw = weightGradient ? Conv2dWeightGrad(x, g, o, w.Shape[2], w.Shape[3]) : null;
         return xs.Count == 2 ? [gx, gw] : [gx, gw, Sum(g, [0, 2, 3])];
     };
 

@@ -51,20 +51,19 @@ public static partial class Op
             ? MatMulForward<float>(a.Value, b.Value, transposeA, transposeB, batch, m, k, n)
             : MatMulForward<double>(a.Value, b.Value, transposeA, transposeB, batch, m, k, n);
         var settings = transposeA || transposeB ? $"transposeA={transposeA}, transposeB={transposeB}" : "";
-        return Record("matmul", y, MatMulPullbacks[(transposeA ? 2 : 0) + (transposeB ? 1 : 0)], settings, a, b);
+        return Record("matmul", y, MatMulPullback(transposeA, transposeB, a.IsRecorded, b.IsRecorded), settings, a, b);
     }
 
     // y = op(a) op(b):  ga = g op(b)^T, or its transpose op(b) g^T when a is stored transposed;
     //                   gb = op(a)^T g, or its transpose g^T op(a) when b is stored transposed;
-    // each summed over the batch dimensions its operand was broadcast along.
-    private static readonly Pullback[] MatMulPullbacks = [MatMulPullback(false, false), MatMulPullback(false, true), MatMulPullback(true, false), MatMulPullback(true, true)];
-
-    private static Pullback MatMulPullback(bool transposeA, bool transposeB) => (g, xs, _) =>
+    // each summed over the batch dimensions its operand was broadcast along, and skipped for an operand
+    // that was a constant when recorded (it gets no cotangent).
+    private static Pullback MatMulPullback(bool transposeA, bool transposeB, bool gradA, bool gradB) => (g, xs, _) =>
     {
         Var a = xs[0], b = xs[1];
-        var ga = transposeA ? MatMul(b, g, transposeB, true) : MatMul(g, b, false, !transposeB);
-        var gb = transposeB ? MatMul(g, a, true, transposeA) : MatMul(a, g, !transposeA, false);
-        return [SumTo(ga, a.Shape), SumTo(gb, b.Shape)];
+        var ga = !gradA ? null : SumTo(transposeA ? MatMul(b, g, transposeB, true) : MatMul(g, b, false, !transposeB), a.Shape);
+        var gb = !gradB ? null : SumTo(transposeB ? MatMul(g, a, true, transposeA) : MatMul(a, g, !transposeA, false), b.Shape);
+        return [ga, gb];
     };
 
     private static (Shape Batch, int M, int K, int N) MatMulShapes(Shape a, Shape b, bool transposeA, bool transposeB)
