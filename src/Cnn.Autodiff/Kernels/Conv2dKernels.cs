@@ -117,6 +117,7 @@ public static class Conv2dKernels
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.WeightGrad(x, gy, gw, g);
+        else if (FewChannelKernels.WeightGradApplies(g)) FewChannelKernels.WeightGrad(x, gy, gw, g);
         else ConvGemm.WeightGrad(x, gy, gw, g);
     }
 
