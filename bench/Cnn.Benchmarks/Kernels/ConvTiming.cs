@@ -49,13 +49,15 @@ public static class ConvTiming
                 var g = new Conv2dGeometry(batch, cin, size, size, cout, 3, 3, size, size, 1, 1, 1, 1, 1, 1, 1);
                 var rnd = new Random(1);
                 float[] R(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)rnd.NextDouble() - 0.5f; return a; }
-                float[] x = R(batch * cin * size * size), w = R(cout * cin * 9), y = R(batch * cout * size * size), gw = new float[w.Length];
+                // Inputs stay as drawn: outputs go to their own buffers, so values do not grow run after run.
+                float[] x = R(batch * cin * size * size), w = R(cout * cin * 9), gy = R(batch * cout * size * size);
+                float[] y = new float[gy.Length], gx = new float[x.Length], gw = new float[w.Length];
                 double flops = 2.0 * g.MacsPerSample * batch, total = 0, totalMin = 0;
                 foreach (var (kernel, body) in new (string, Action)[]
                 {
                     ("Forward", () => Conv2dKernels.Forward(x, w, null, y, g)),
-                    ("Transpose", () => Conv2dKernels.Transpose(y, w, null, x, g)),
-                    ("WeightGrad", () => Conv2dKernels.WeightGrad(x, y, gw, g)),
+                    ("Transpose", () => Conv2dKernels.Transpose(gy, w, null, gx, g)),
+                    ("WeightGrad", () => Conv2dKernels.WeightGrad(x, gy, gw, g)),
                 })
                 {
                     var (ms, min) = Time(body, runs, cpuTime);
