@@ -6,7 +6,8 @@ namespace Cnn.Autodiff.Kernels;
 
 /// <summary>
 /// 2-D convolution (cross-correlation), its transpose and its weight gradient on NCHW buffers. Depthwise
-/// convolutions with unit horizontal stride run direct SIMD loops (<see cref="DepthwiseKernels"/>); the
+/// convolutions with unit horizontal stride run direct SIMD loops (<see cref="DepthwiseKernels"/>), and so do
+/// forward convolutions with unit strides and fewer than 8 output channels per group (<see cref="FewChannelKernels"/>); the
 /// others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
 /// forward convolution of its input with the flipped kernel (when that is depthwise or has at least 8 output
 /// channels per group), otherwise one <see cref="Gemm"/> per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
@@ -25,6 +26,7 @@ public static class Conv2dKernels
     public static void Forward<T>(T[] x, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.Forward(x, w, b, y, g);
+        else if (FewChannelKernels.Applies(g)) FewChannelKernels.Forward(x, w, b, y, g);
         else ConvGemm.Forward(x, w, b, y, g);
     }
 
@@ -40,9 +42,9 @@ public static class Conv2dKernels
     public static void Transpose<T>(T[] z, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         // NOTE: the flipped forward computes InChannels/Groups output rows per group; below one micro-kernel
-        // height of them (e.g. the 3 channels of an image) most of each tile would be padding, and the
-        // product plus col2im below is faster.
-        if (FlippedGeometry(g) is Conv2dGeometry f && (g.InChannelsPerGroup >= 8 || DepthwiseKernels.Applies(f)))
+        // height of them (e.g. the 3 channels of an image) most of each GEMM tile would be padding, so they run
+        // the direct few-channel kernel, or without AVX-512 the product plus col2im below.
+        if (FlippedGeometry(g) is Conv2dGeometry f && (g.InChannelsPerGroup >= 8 || DepthwiseKernels.Applies(f) || FewChannelKernels.Applies(f)))
         {
             Forward(z, Flip(w, g), b, y, f);
             return;
@@ -115,6 +117,7 @@ public static class Conv2dKernels
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.WeightGrad(x, gy, gw, g);
+        else if (FewChannelKernels.WeightGradApplies(g)) FewChannelKernels.WeightGrad(x, gy, gw, g);
         else ConvGemm.WeightGrad(x, gy, gw, g);
     }
 

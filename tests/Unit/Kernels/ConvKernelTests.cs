@@ -258,8 +258,24 @@ public class ConvKernelTests
     [MemberData(nameof(DepthwiseGeometries))]
     public void Kernels_Depthwise_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 21);
 
+    // Fewer than 8 output channels per group with unit strides take the direct few-channel kernel, forward or as
+    // the transpose's flipped forward (fewer than 8 input channels): channel tiles full and partial, widths with
+    // partial vectors, more samples than parallel items, groups, dilation, no padding, a plane below one tile.
+    public static IEnumerable<object[]> FewChannelGeometries()
+    {
+        yield return [new Conv2dGeometry(20, 16, 9, 37, 3, 3, 3, 9, 37, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(18, 3, 17, 21, 12, 3, 3, 17, 21, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 6, 10, 33, 10, 3, 3, 10, 33, 1, 1, 1, 2, 1, 2, 2)];
+        yield return [new Conv2dGeometry(1, 5, 4, 7, 7, 2, 2, 3, 6, 1, 1, 0, 0, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(FewChannelGeometries))]
+    public void Kernels_FewChannels_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 41);
+
     public static IEnumerable<object[]> ThreadCountGeometries()
     {
+        yield return [new Conv2dGeometry(21, 3, 20, 20, 16, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(13, 16, 20, 20, 24, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 12, 30, 30, 12, 3, 3, 30, 30, 1, 1, 1, 1, 1, 1, 12)];
         yield return [new Conv2dGeometry(5, 8, 21, 21, 16, 3, 3, 11, 11, 2, 2, 1, 1, 1, 1, 1)];

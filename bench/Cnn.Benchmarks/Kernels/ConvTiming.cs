@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Cnn.Autodiff.Kernels;
+using Cnn.Benchmarks.E2E;
+
+namespace Cnn.Benchmarks.Kernels;
+
+/// <summary>
+/// Kernel-only timing of the float32 convolution kernels (forward, transpose = input gradient, weight gradient) at
+/// batch 64 on the end-to-end 3x3 shapes: buffers allocated once and reused, medians (and minima) of many runs after a warm-up,
+/// on 1 and 2 threads, against the measured FMA peak of that many threads.
+/// Usage: <c>conv-timing [--runs N] [--threads 1,2] [--filter text] [--cpu-time true]</c>; with <c>--cpu-time</c> the
+/// times are the process's CPU time (all threads), steadier than wall time on a loaded machine.
+/// </summary>
+public static class ConvTiming
+{
+    private static readonly (string Name, int Cin, int Cout, int Size)[] Cases =
+    [
+        ("3->32@32", 3, 32, 32), ("32->64@16", 32, 64, 16), ("64->64@32", 64, 64, 32),
+        ("128->128@16", 128, 128, 16), ("256->256@8", 256, 256, 8),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int runs = 25;
+        int[] threads = [1, 2];
+        string filter = "";
+        bool cpuTime = false;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+            switch (args[i])
+            {
+                case "--runs": runs = int.Parse(args[i + 1]); break;
+                case "--threads": threads = args[i + 1].Split(',').Select(int.Parse).ToArray(); break;
+                case "--filter": filter = args[i + 1]; break;
+                case "--cpu-time": cpuTime = args[i + 1] == "true"; break;
+                default: throw new ArgumentException($"conv-timing: unknown option {args[i]}.");
+            }
+        foreach (int t in threads)
+        {
+            Parallelism.SetMaxThreads(t);
+            double peak = Peak(t);
+            Console.WriteLine($"threads {t}: FMA peak {peak:F0} GFLOP/s");
+            Console.WriteLine($"{"case",-14}{"kernel",-12}{"ms",9}{"GFLOP/s",9}{"% peak",8}{"min ms",9}{"% peak",8}");
+            foreach (var (name, cin, cout, size) in Cases)
+            {
+                if (!name.Contains(filter)) continue;
+                const int batch = 64;
+                var g = new Conv2dGeometry(batch, cin, size, size, cout, 3, 3, size, size, 1, 1, 1, 1, 1, 1, 1);
+                var rnd = new Random(1);
+                float[] R(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)rnd.NextDouble() - 0.5f; return a; }
+                // Inputs stay as drawn: outputs go to their own buffers, so values do not grow run after run.
+                float[] x = R(batch * cin * size * size), w = R(cout * cin * 9), gy = R(batch * cout * size * size);
+                float[] y = new float[gy.Length], gx = new float[x.Length], gw = new float[w.Length];
+                double flops = 2.0 * g.MacsPerSample * batch, total = 0, totalMin = 0;
+                foreach (var (kernel, body) in new (string, Action)[]
+                {
+                    ("Forward", () => Conv2dKernels.Forward(x, w, null, y, g)),
+                    ("Transpose", () => Conv2dKernels.Transpose(gy, w, null, gx, g)),
+                    ("WeightGrad", () => Conv2dKernels.WeightGrad(x, gy, gw, g)),
+                })
+                {
+                    var (ms, min) = Time(body, runs, cpuTime);
+                    (total, totalMin) = (total + ms, totalMin + min);
+                    Report(name, kernel, ms, min, flops, peak);
+                }
+                Report(name, "all three", total, totalMin, 3 * flops, peak);
+            }
+        }
+        return 0;
+    }
+
+    private static void Report(string name, string kernel, double ms, double min, double flops, double peak)
+    {
+        double gflops = flops / ms / 1e6, best = flops / min / 1e6;
+        Console.WriteLine($"{name,-14}{kernel,-12}{ms,9:F3}{gflops,9:F1}{100 * gflops / peak,7:F0}%{min,9:F3}{100 * best / peak,7:F0}%");
+    }
+
+    // The median time of `runs` calls after a warm-up; and the fastest, steadier on a loaded machine.
+    private static (double Median, double Min) Time(Action body, int runs, bool cpuTime)
+    {
+        for (int i = 0; i < 3; i++) body();
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            double c0 = cpuTime ? CpuClock.Milliseconds() : 0;
+            body();
+            times[i] = cpuTime ? CpuClock.Milliseconds() - c0 : Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return (times[runs / 2], times[0]);
+    }
+
+    // GFLOP/s of `threads` threads running independent chains of 512-bit FMAs (24 accumulators each).
+    private static double Peak(int threads)
+    {
+        const long iters = 20_000_000;
+        double best = 0;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => FmaLoop(iters));
+            double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            best = Math.Max(best, threads * iters * 12.0 * 16 * 2 / s / 1e9);
+        }
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float FmaLoop(long iters)
+    {
+        var m = Vector512.Create(0.999999f);
+        var k = Vector512.Create(1e-7f);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default,
+            a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, k); a1 = Vector512.FusedMultiplyAdd(a1, m, k);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, k); a3 = Vector512.FusedMultiplyAdd(a3, m, k);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, k); a5 = Vector512.FusedMultiplyAdd(a5, m, k);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, k); a7 = Vector512.FusedMultiplyAdd(a7, m, k);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, k); a9 = Vector512.FusedMultiplyAdd(a9, m, k);
+            a10 = Vector512.FusedMultiplyAdd(a10, m, k); a11 = Vector512.FusedMultiplyAdd(a11, m, k);
+        }
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
+    }
+}
