@@ -204,13 +204,13 @@ public static class BatchNormKernels
             Unsafe.Add(ref rd, i) = Unsafe.Add(ref ra, i) * ka + (Unsafe.Add(ref rb, i) - center) * kb + k;
     }
 
-    // Throws unless x and y hold N*C*S elements, the per-channel buffers C (null ones are skipped).
-    private static void CheckBuffers<T>(string kernel, int n, int c, int s, T[] x, T[] y, T[]? c1, T[]? c2, double[] c3, double[] c4)
+    // Throws unless x and y hold N*C*S elements and the per-channel buffers p, q, r, t hold C (null ones are skipped).
+    private static void CheckBuffers<T>(string kernel, int n, int c, int s, T[] x, T[] y, T[]? p, T[]? q, double[] r, double[] t)
     {
         long size = (long)n * c * s;
         if (n < 0 || c < 0 || s < 0 || x.Length != size || y.Length != size)
             throw new ArgumentException($"BatchNormKernels.{kernel} over [{n}, {c}, {s}] needs {size} elements but got buffers of {x.Length} and {y.Length}.");
-        foreach (int length in new[] { c1?.Length ?? c, c2?.Length ?? c, c3.Length, c4.Length })
+        foreach (int length in new[] { p?.Length ?? c, q?.Length ?? c, r.Length, t.Length })
             if (length != c)
                 throw new ArgumentException($"BatchNormKernels.{kernel} over [{n}, {c}, {s}] needs per-channel buffers of {c} elements but got one of {length}.");
     }
