@@ -1,3 +1,6 @@
+using System.Numerics;
+using Cnn.Autodiff.Kernels;
+
 namespace Cnn.Autodiff;
 
 public static partial class Op
@@ -8,8 +11,9 @@ public static partial class Op
     /// In training, mean and var are the batch statistics over every axis but 1 (var biased, dividing
     /// by the count m), and the returned running statistics are (1 - momentum) * old + momentum * batch,
     /// with the unbiased batch variance (var * m / (m - 1)) for the running variance. In evaluation, the
-    /// given running statistics are used and returned unchanged. The op is a composition of
-    /// differentiable ops, so it is differentiable through the batch statistics, to any order.
+    /// given running statistics are used and returned unchanged. It is differentiable through the batch
+    /// statistics, to any order: one fused kernel computes the forward, and its pullback is one fused
+    /// kernel too, or the same formula written with differentiable ops when gradients of gradients are recorded.
     /// </summary>
     /// <param name="x">[N, C], [N, C, L] or [N, C, H, W] (any rank at least 2).</param>
     /// <param name="weight">[C], or null for 1.</param>
@@ -34,38 +38,69 @@ public static partial class Op
         if (!(eps >= 0 && double.IsFinite(eps)))
             throw new ArgumentException($"BatchNorm expects eps >= 0 but got {eps}; 1e-5 is PyTorch's default.");
 
-        var statDims = new int[x.Rank];
-        Array.Fill(statDims, 1);
-        statDims[1] = c;
-        var axes = new int[x.Rank - 1];
-        for (int i = 0, k = 0; i < x.Rank; i++) if (i != 1) axes[k++] = i;
-
-        Var y;
-        Tensor? newMean = runningMean, newVar = runningVar;
+        int n = x.Shape[0], s = 1;
+        for (int i = 2; i < x.Rank; i++) s *= x.Shape[i];
         if (training)
         {
             int m = c == 0 ? 0 : x.Shape.Size / c;
             if (m < 2)
                 throw new ArgumentException($"BatchNorm in training needs more than one value per channel but got input {x.Shape} ({m} per channel); use a batch of at least 2, or evaluation mode.");
-            var mean = Mean(x, axes, keepDims: true);
-            var xc = x - mean;
-            var variance = Mean(xc * xc, axes, keepDims: true);
-            y = xc * Rsqrt(variance + eps);
+        }
+        else if (runningMean is null || runningVar is null)
+            throw new ArgumentException("BatchNorm in evaluation mode normalises with the running statistics, but runningMean and runningVar are null; pass the statistics gathered in training, or call it with training: true.");
+        return x.DType == DType.Float32
+            ? BatchNormFused<float>(x, weight, bias, runningMean, runningVar, training, momentum, eps, n, c, s)
+            : BatchNormFused<double>(x, weight, bias, runningMean, runningVar, training, momentum, eps, n, c, s);
+    }
+
+    // The forward in one kernel and one tape entry; x is seen as [N, C, S].
+    private static BatchNormResult BatchNormFused<T>(Var x, Var? weight, Var? bias, Tensor? runningMean, Tensor? runningVar, bool training, double momentum, double eps, int n, int c, int s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = new T[x.Shape.Size];
+        T[]? w = weight?.Value.Array<T>(), b = bias?.Value.Array<T>();
+        var mean = new double[c];
+        var invStd = new double[c];
+        Tensor? newMean = runningMean, newVar = runningVar;
+        if (training)
+        {
+            var variance = new double[c];
+            BatchNormKernels.ForwardTraining(x.Value.Array<T>(), y, w, b, n, c, s, eps, mean, variance);
+            for (int k = 0; k < c; k++) invStd[k] = BatchNormKernels.InvStd(variance[k], eps);
             if (runningMean is not null && runningVar is not null)
             {
-                newMean = ((Var)runningMean * (1 - momentum) + (Var)mean.Value.Reshape([c]) * momentum).Value;
-                newVar = ((Var)runningVar * (1 - momentum) + (Var)variance.Value.Reshape([c]) * (momentum * m / (m - 1.0))).Value;
+                double m = (double)n * s;
+                newMean = RunningUpdate<T>(runningMean, mean, momentum, 1);
+                newVar = RunningUpdate<T>(runningVar, variance, momentum, m / (m - 1));
             }
         }
         else
         {
-            if (runningMean is null || runningVar is null)
-                throw new ArgumentException("BatchNorm in evaluation mode normalises with the running statistics, but runningMean and runningVar are null; pass the statistics gathered in training, or call it with training: true.");
-            y = (x - runningMean.Reshape(statDims)) * Rsqrt((Var)runningVar.Reshape(statDims) + eps);
+            for (int k = 0; k < c; k++)
+            {
+                mean[k] = runningMean!.At(k);
+                invStd[k] = BatchNormKernels.InvStd(runningVar!.At(k), eps);
+            }
+            BatchNormKernels.Normalize(x.Value.Array<T>(), y, w, b, n, c, s, mean, invStd);
         }
-        if (weight is not null) y = y * Reshape(weight, statDims);
-        if (bias is not null) y = y + Reshape(bias, statDims);
-        return new BatchNormResult(y, newMean, newVar);
+        var pullback = BatchNormPullback<T>(weight is not null, bias is not null, runningMean, runningVar, training, eps, s, mean, invStd);
+        var settings = FormattableString.Invariant($"training={training} eps={eps}");
+        Var[] inputs = (weight, bias) switch
+        {
+            (null, null) => [x],
+            (null, _) => [x, bias],
+            (_, null) => [x, weight],
+            _ => [x, weight, bias],
+        };
+        return new BatchNormResult(Record("batch_norm", Tensor.Own(y, x.Shape), pullback, settings, inputs), newMean, newVar);
+    }
+
+    // (1 - momentum) * old + momentum * factor * batch, per channel.
+    private static Tensor RunningUpdate<T>(Tensor old, double[] batch, double momentum, double factor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = new T[batch.Length];
+        for (int k = 0; k < r.Length; k++) r[k] = T.CreateTruncating((1 - momentum) * old.At(k) + momentum * factor * batch[k]);
+        return Tensor.Own(r, old.Shape);
     }
 
     private static void CheckBatchNormChannels(string name, Tensor? t, Var x, int c)
