@@ -57,7 +57,7 @@ public static partial class Op
     private static BatchNormResult BatchNormFused<T>(Var x, Var? weight, Var? bias, Tensor? runningMean, Tensor? runningVar, bool training, double momentum, double eps, int n, int c, int s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[x.Shape.Size];
+        var y = Buffers.Uninitialized<T>(x.Shape.Size);
         T[]? w = weight?.Value.Array<T>(), b = bias?.Value.Array<T>();
         var mean = new double[c];
         var invStd = new double[c];

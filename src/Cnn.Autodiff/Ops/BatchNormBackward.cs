@@ -34,7 +34,7 @@ public static partial class Op
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Shape[0], c = x.Shape[1];
-        var gx = new T[x.Shape.Size];
+        var gx = Buffers.Uninitialized<T>(x.Shape.Size);
         var gw = new T[c];
         var gb = new T[c];
         BatchNormKernels.Backward(x.Value.Array<T>(), g.Value.Array<T>(), weight?.Value.Array<T>(), n, c, s, mean, invStd, training, gx, gw, gb);

@@ -65,9 +65,12 @@ public class OpSuiteLaws
         from a in Small from extra in Gens.Int(1, 3) from seed in Gens.Seed
         select new OpCase("concat", xs => Op.Concat([xs[0], xs[1]], -1), [a, a.With(-1, extra)], seed);
 
+    // NOTE: with as few as 2 values per channel the batch variance can be tiny; the k-th derivative grows as
+    // invstd^(k+1), and the central differences of the second-order law then err by more than its tolerance.
+    // eps = 0.01 bounds invstd by 10; NormLaws checks the default eps to first order.
     private static readonly CaseGen<OpCase> BatchNormCase =
         from n in Gens.Int(2, 3) from c in Gens.Int(1, 3) from h in Gens.Int(1, 3) from seed in Gens.Seed
-        select new OpCase("batch_norm train", xs => Op.BatchNorm(xs[0], xs[1], xs[2], null, null, training: true).Output, [[n, c, h], [c], [c]], seed);
+        select new OpCase("batch_norm train", xs => Op.BatchNorm(xs[0], xs[1], xs[2], null, null, training: true, eps: 0.01).Output, [[n, c, h], [c], [c]], seed);
 
     private static readonly CaseGen<OpCase> CrossEntropyCase =
         from n in Gens.Int(1, 3) from k in Gens.Int(1, 4) from seed in Gens.Seed
