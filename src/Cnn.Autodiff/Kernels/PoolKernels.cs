@@ -193,7 +193,7 @@ public static class PoolKernels
         }
     }
 
-    // Outputs [0, 16k) of one row of 2x2 / stride 2 max pooling from input rows r0, r1; returns 16k.
+    // Outputs [0, 16k) (and 8 more when they fit) of one row of 2x2 / stride 2 max pooling from input rows r0, r1; returns how many.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int MaxPool2x2Row(float* r0, float* r1, float* y, int* index, int ow, int rowBase, int w)
     {
@@ -212,6 +212,19 @@ public static class PoolKernels
             Step(Avx512F.PermuteVar16x32x2(b0, odd, b1), o3, ref best, ref arg);
             best.Store(y + j);
             (Vector512.Create(rowBase + 2 * j) + even + arg).Store(index + j);
+        }
+        if (j + 8 <= ow)
+        {
+            // 8 outputs read 16 floats of each row, one vector: its even and odd lanes (the upper 8 results are unused).
+            Vector512<float> a = Vector512.Load(r0 + 2 * j), b = Vector512.Load(r1 + 2 * j);
+            var best = Avx512F.PermuteVar16x32(a, even);
+            var arg = Vector512<int>.Zero;
+            Step(Avx512F.PermuteVar16x32(a, odd), o1, ref best, ref arg);
+            Step(Avx512F.PermuteVar16x32(b, even), o2, ref best, ref arg);
+            Step(Avx512F.PermuteVar16x32(b, odd), o3, ref best, ref arg);
+            best.GetLower().Store(y + j);
+            (Vector512.Create(rowBase + 2 * j) + even + arg).GetLower().Store(index + j);
+            j += 8;
         }
         return j;
     }

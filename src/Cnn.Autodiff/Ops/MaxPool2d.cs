@@ -37,7 +37,7 @@ public static partial class Op
     private static (Tensor Y, int[] Index) MaxPoolForward<T>(Tensor x, Pool2dGeometry geo) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = geo.Planes * geo.OutH * geo.OutW;
-        var y = Buffers.Zeroed<T>(n);
+        var y = Buffers.Uninitialized<T>(n);
         var index = new int[n];
         PoolKernels.MaxPool(x.Array<T>(), y, index, geo);
         return (Tensor.Own(y, [x.Shape[0], x.Shape[1], geo.OutH, geo.OutW]), index);
