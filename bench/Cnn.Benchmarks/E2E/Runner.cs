@@ -83,7 +83,7 @@ internal static class Runner
             var ourEpoch = epoch?.Run(warmup, out skipped);
             var specs = cases.Select(c => c.Spec()).ToList();
             if (ourEpoch is not null) specs.Add(epoch!.Spec());
-            var (torch, note) = TorchSide.Run(specs, t, warmup, reps, cpu);
+            var (torch, note) = specs.Count > 0 ? TorchSide.Run(specs, t, warmup, reps, cpu) : (null, "PyTorch not run: no case to measure.");
             Console.WriteLine(note);
             if (cases.Count > 0) PrintCases(cases, ours, torch, peak);
             if (epoch is not null) PrintEpoch(epoch, ourEpoch, skipped, torch, warmup);
