@@ -5,17 +5,23 @@ side describes it (kind, shapes, settings), runs every case on the same shapes, 
 the C# side, and writes a JSON reply on stdout: {"torch": version, "results": [{"name", "median_ms", "times_ms"}]}.
 Timing: w untimed warm-up runs, then r timed runs; the median is reported. With "cpu_time": true the
 process CPU time (all threads) is measured instead of wall-clock time, as the C# side does.
+The "fashion_epoch" case instead trains one epoch of the Fashion-MNIST default recipe after w untimed warm-up
+steps, timed once by the wall clock, and adds "test_accuracy" to its result.
 """
+import gzip
 import json
 import os
 import statistics
+import struct
 import sys
 import time
 
 os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def timed(fn, warmup, reps, clock):
@@ -125,6 +131,54 @@ def train_case(c):
     return step
 
 
+def read_idx(folder, stem):
+    """An IDX file (stem.gz or raw stem) of Fashion-MNIST as a uint8 array of its dimensions."""
+    path = os.path.join(folder, stem + ".gz")
+    with (gzip.open(path, "rb") if os.path.exists(path) else open(os.path.join(folder, stem), "rb")) as f:
+        data = f.read()
+    dims = data[3]
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def fashion_epoch(c, warmup):
+    """One epoch of FashionLeNet, cross-entropy, Adam 1e-3, shuffled batches, standardised pixels: (ms, test accuracy)."""
+    def images(stem):
+        return torch.from_numpy(read_idx(c["data"], stem).astype(np.float32) / 255).unsqueeze(1)
+
+    def labels(stem):
+        return torch.from_numpy(read_idx(c["data"], stem).astype(np.int64))
+
+    x, y = images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte")
+    xt, yt = images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte")
+    mean, std = x.double().mean().item(), x.double().std(unbiased=False).item()
+    x, xt = (x - mean) / std, (xt - mean) / std
+    batch = c["batch"]
+
+    def train(steps):
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        order = torch.randperm(len(y))
+        for i in range(steps):
+            idx = order[i * batch:(i + 1) * batch]
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        return model
+
+    train(warmup)
+    t0 = time.perf_counter()
+    model = train((len(y) + batch - 1) // batch)
+    ms = (time.perf_counter() - t0) * 1000.0
+    model.eval()
+    with torch.no_grad():
+        hits = sum((model(xt[i:i + 500]).argmax(1) == yt[i:i + 500]).sum().item() for i in range(0, len(yt), 500))
+    return ms, hits / len(yt)
+
+
 def main():
     req = json.load(sys.stdin)
     torch.set_num_threads(req["threads"])
@@ -132,6 +186,10 @@ def main():
     results = []
     for c in req["cases"]:
         kind = c["kind"]
+        if kind == "fashion_epoch":
+            ms, accuracy = fashion_epoch(c, req["warmup"])
+            results.append({"name": c["name"], "median_ms": ms, "times_ms": [ms], "test_accuracy": accuracy})
+            continue
         if kind == "matmul":
             fn = matmul_case(c)
         elif kind == "conv":

@@ -7,7 +7,8 @@ namespace Cnn.Benchmarks.E2E;
 /// <summary>
 /// The end-to-end benchmark: measures the FP32 peak, then every case on our side and on PyTorch's with the
 /// same shapes, batch, thread count, warm-up and repetitions, and prints medians, GFLOP/s, % of peak and
-/// the ratio (PyTorch's time over ours: above 1 we are faster).
+/// the ratio (PyTorch's time over ours: above 1 we are faster); then one epoch of the Fashion-MNIST recipe on
+/// each side, timed once, with its test accuracy.
 /// </summary>
 internal static class Runner
 {
@@ -37,7 +38,7 @@ internal static class Runner
     {
         int? threads = null;
         bool quick = false, cpu = false;
-        string? filter = null;
+        string? filter = null, data = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -55,13 +56,18 @@ internal static class Runner
                 case "--filter" when i + 1 < args.Length:
                     filter = args[++i];
                     break;
+                case "--data" when i + 1 < args.Length:
+                    data = args[++i];
+                    break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: e2e [--threads N] [--quick] [--cpu-time] [--filter TEXT]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: e2e [--threads N] [--quick] [--cpu-time] [--filter TEXT] [--data DIR]");
                     return 2;
             }
         }
         int warmup = quick ? 2 : 3, reps = quick ? 3 : 10;
-        var cases = Cases().Where(c => filter is null || c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
+        bool Selected(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
+        var cases = Cases().Where(c => Selected(c.Name)).ToList();
+        var epoch = Selected(FashionEpoch.Name) ? FashionEpoch.Create(data) : null;
         var counts = threads is int tc ? new[] { tc } : new[] { 1, 2 };
         Console.WriteLine($"# End-to-end benchmark: float32, NCHW; {warmup} warm-up and {reps} timed runs per case, medians of {(cpu ? "process CPU time (all threads; for a loaded machine)" : "wall-clock time")}");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, {Peak.Width}; started {DateTime.Now:yyyy-MM-dd HH:mm}; load average {LoadAverage()}");
@@ -73,36 +79,14 @@ internal static class Runner
             Console.WriteLine($"## {t} thread(s): measured FP32 peak {peak:F1} GFLOP/s ({Peak.Width} FMA chains on {t} thread(s)); load average {LoadAverage()}");
             var ours = new Dictionary<string, Result>();
             foreach (var c in cases) ours[c.Name] = Measure(c, warmup, reps, cpu);
-            var (torch, note) = TorchSide.Run(cases, t, warmup, reps, cpu);
+            string? skipped = null;
+            var ourEpoch = epoch?.Run(warmup, out skipped);
+            var specs = cases.Select(c => c.Spec()).ToList();
+            if (ourEpoch is not null) specs.Add(epoch!.Spec());
+            var (torch, note) = specs.Count > 0 ? TorchSide.Run(specs, t, warmup, reps, cpu) : (null, "PyTorch not run: no case to measure.");
             Console.WriteLine(note);
-            Console.WriteLine();
-            Console.WriteLine("| case | ours ms | ours GFLOP/s | ours % peak | torch ms | torch GFLOP/s | torch % peak | torch ms / ours ms |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var c in cases)
-            {
-                double ms = ours[c.Name].MedianMs, gf = c.Flops / ms / 1e6;
-                string row = $"| {c.Name} | {F(ms, 2)} | {F(gf, 1)} | {F(100 * gf / peak, 0)}% |";
-                if (torch is not null && torch.TryGetValue(c.Name, out double tms))
-                {
-                    double tgf = c.Flops / tms / 1e6;
-                    row += $" {F(tms, 2)} | {F(tgf, 1)} | {F(100 * tgf / peak, 0)}% | {F(tms / ms, 2)}x |";
-                }
-                else row += " n/a | n/a | n/a | n/a |";
-                Console.WriteLine(row);
-            }
-            var training = cases.Where(c => c.Training).ToList();
-            if (training.Count > 0)
-            {
-                Console.WriteLine();
-                Console.WriteLine("| training step | ours ms | ours images/s | torch ms | torch images/s | managed MB allocated per step | % time in GC |");
-                Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-                foreach (var c in training.Cast<TrainCase>())
-                {
-                    var r = ours[c.Name];
-                    string tms = torch is not null && torch.TryGetValue(c.Name, out double v) ? $"{F(v, 2)} | {F(c.Batch * 1000 / v, 0)}" : "n/a | n/a";
-                    Console.WriteLine($"| {c.Name} | {F(r.MedianMs, 2)} | {F(c.Batch * 1000 / r.MedianMs, 0)} | {tms} | {F(r.AllocatedBytesPerRun / 1e6, 1)} | {F(r.GcPercent, 1)}% |");
-                }
-            }
+            if (cases.Count > 0) PrintCases(cases, ours, torch, peak);
+            if (epoch is not null) PrintEpoch(epoch, ourEpoch, skipped, torch, warmup);
             Console.WriteLine();
             Console.WriteLine($"Load average after the {t}-thread runs: {LoadAverage()}");
             if (Busy())
@@ -110,6 +94,58 @@ internal static class Runner
         }
         Console.WriteLine($"Peak working set of this process: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
         return 0;
+    }
+
+    private static void PrintCases(List<Case> cases, Dictionary<string, Result> ours, Dictionary<string, TorchResult>? torch, double peak)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| case | ours ms | ours GFLOP/s | ours % peak | torch ms | torch GFLOP/s | torch % peak | torch ms / ours ms |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var c in cases)
+        {
+            double ms = ours[c.Name].MedianMs, gf = c.Flops / ms / 1e6;
+            string row = $"| {c.Name} | {F(ms, 2)} | {F(gf, 1)} | {F(100 * gf / peak, 0)}% |";
+            if (torch is not null && torch.TryGetValue(c.Name, out var tr))
+            {
+                double tms = tr.MedianMs, tgf = c.Flops / tms / 1e6;
+                row += $" {F(tms, 2)} | {F(tgf, 1)} | {F(100 * tgf / peak, 0)}% | {F(tms / ms, 2)}x |";
+            }
+            else row += " n/a | n/a | n/a | n/a |";
+            Console.WriteLine(row);
+        }
+        var training = cases.Where(c => c.Training).ToList();
+        if (training.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| training step | ours ms | ours images/s | torch ms | torch images/s | managed MB allocated per step | % time in GC |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var c in training.Cast<TrainCase>())
+            {
+                var r = ours[c.Name];
+                string tms = torch is not null && torch.TryGetValue(c.Name, out var v) ? $"{F(v.MedianMs, 2)} | {F(c.Batch * 1000 / v.MedianMs, 0)}" : "n/a | n/a";
+                Console.WriteLine($"| {c.Name} | {F(r.MedianMs, 2)} | {F(c.Batch * 1000 / r.MedianMs, 0)} | {tms} | {F(r.AllocatedBytesPerRun / 1e6, 1)} | {F(r.GcPercent, 1)}% |");
+            }
+        }
+    }
+
+    private static void PrintEpoch(FashionEpoch epoch, (double Seconds, double TestAccuracy)? ours, string? skipped, Dictionary<string, TorchResult>? torch, int warmup)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"One epoch of the Fashion-MNIST default recipe ({epoch.DataDirectory}): FashionLeNet, Adam 1e-3, batch 64 shuffled, 60,000 images " +
+            $"(938 steps) after {warmup} untimed warm-up steps; wall-clock time of ONE timed epoch per side (no repetitions), then the accuracy on the 10,000 test images (not timed).");
+        if (ours is null)
+        {
+            Console.WriteLine($"Skipped: {skipped}");
+            return;
+        }
+        var (s, acc) = ours.Value;
+        string theirs = torch is not null && torch.TryGetValue(FashionEpoch.Name, out var r) && r.TestAccuracy is double tacc
+            ? $"{F(r.MedianMs / 1000, 1)} | {F(100 * tacc, 2)}% | {F(r.MedianMs / 1000 / s, 2)}x"
+            : "n/a | n/a | n/a";
+        Console.WriteLine();
+        Console.WriteLine("| case | ours s | ours test acc | torch s | torch test acc | torch s / ours s |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| {FashionEpoch.Name} | {F(s, 1)} | {F(100 * acc, 2)}% | {theirs} |");
     }
 
     private static Result Measure(Case c, int warmup, int reps, bool cpu)

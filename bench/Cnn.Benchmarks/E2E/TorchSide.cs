@@ -5,17 +5,18 @@ namespace Cnn.Benchmarks.E2E;
 
 /// <summary>
 /// Runs tools/bench/torch_bench.py with /usr/bin/python3 as a subprocess: the case list goes in as JSON on
-/// stdin, the medians come back as JSON on stdout. OPENBLAS_CORETYPE=SkylakeX and the thread count are set
+/// stdin, the medians (and, for the Fashion-MNIST epoch, the test accuracy) come back as JSON on stdout. OPENBLAS_CORETYPE=SkylakeX and the thread count are set
 /// in its environment; the script calls torch.set_num_threads with the same count.
 /// </summary>
 internal static class TorchSide
 {
     private const string Python = "/usr/bin/python3";
 
-    /// <summary>PyTorch's median milliseconds per case name, or null with the reason when PyTorch cannot be run.</summary>
-    public static (Dictionary<string, double>? Medians, string Note) Run(IReadOnlyList<Case> cases, int threads, int warmup, int reps, bool cpuTime)
+    /// <summary>PyTorch's result per case name, or null with the reason when PyTorch cannot be run.</summary>
+    /// <param name="specs">The cases as <see cref="Case.Spec"/> and <see cref="FashionEpoch.Spec"/> describe them.</param>
+    public static (Dictionary<string, TorchResult>? Results, string Note) Run(IReadOnlyList<Dictionary<string, object>> specs, int threads, int warmup, int reps, bool cpuTime)
     {
-        var script = FindScript();
+        var script = Repository.Find(Path.Combine("tools", "bench", "torch_bench.py"));
         if (script is null) return (null, "PyTorch not measured: tools/bench/torch_bench.py not found (run from the repository).");
         if (!File.Exists(Python)) return (null, $"PyTorch not measured: {Python} is missing.");
         var psi = new ProcessStartInfo(Python, [script])
@@ -32,7 +33,7 @@ internal static class TorchSide
         var request = new Dictionary<string, object>
         {
             ["threads"] = threads, ["warmup"] = warmup, ["reps"] = reps, ["cpu_time"] = cpuTime,
-            ["cases"] = cases.Select(c => c.Spec()).ToArray(),
+            ["cases"] = specs,
         };
         p.StandardInput.Write(JsonSerializer.Serialize(request));
         p.StandardInput.Close();
@@ -47,10 +48,11 @@ internal static class TorchSide
                 : (null, $"PyTorch not measured: torch_bench.py exited with {p.ExitCode}: {Last(err)}");
         }
         using var doc = JsonDocument.Parse(stdout);
-        var medians = new Dictionary<string, double>();
+        var results = new Dictionary<string, TorchResult>();
         foreach (var r in doc.RootElement.GetProperty("results").EnumerateArray())
-            medians[r.GetProperty("name").GetString()!] = r.GetProperty("median_ms").GetDouble();
-        return (medians, $"PyTorch {doc.RootElement.GetProperty("torch").GetString()} with {doc.RootElement.GetProperty("threads").GetInt32()} thread(s), measured in the same run.");
+            results[r.GetProperty("name").GetString()!] = new TorchResult(r.GetProperty("median_ms").GetDouble(),
+                r.TryGetProperty("test_accuracy", out var accuracy) ? accuracy.GetDouble() : null);
+        return (results, $"PyTorch {doc.RootElement.GetProperty("torch").GetString()} with {doc.RootElement.GetProperty("threads").GetInt32()} thread(s), measured in the same run.");
     }
 
     private static string Last(string text)
@@ -58,16 +60,7 @@ internal static class TorchSide
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return lines.Length == 0 ? "(no message)" : lines[^1];
     }
-
-    // The script, looked up from the working directory and from the executable's directory upwards.
-    private static string? FindScript()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var path = Path.Combine(dir.FullName, "tools", "bench", "torch_bench.py");
-                if (File.Exists(path)) return path;
-            }
-        return null;
-    }
 }
+
+/// <summary>PyTorch's median milliseconds of a case, and its test accuracy for a training epoch.</summary>
+internal sealed record TorchResult(double MedianMs, double? TestAccuracy);
