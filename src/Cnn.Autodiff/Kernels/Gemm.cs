@@ -142,6 +142,20 @@ public static class Gemm
         private void PackBSlivers(int item)
         {
             var (s0, s1) = Range(item);
+            if (!transB)
+            {
+                // Row by row across the item's slivers: each row of B is read as one contiguous run.
+                for (int p = 0; p < _kc; p++)
+                {
+                    T* row = b + (_pc + p) * ldb + _jc;
+                    for (int s = s0; s < s1; s++)
+                    {
+                        int j0 = s * K.Nr;
+                        CopyPadded(row + j0, _bp + ((nint)s * _kc + p) * K.Nr, Math.Min(K.Nr, _nc - j0), K.Nr);
+                    }
+                }
+                return;
+            }
             for (int s = s0; s < s1; s++)
             {
                 int j0 = _jc + s * K.Nr;

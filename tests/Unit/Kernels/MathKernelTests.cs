@@ -56,6 +56,29 @@ public class MathKernelTests
     }
 
 
+    // relu's fused cotangent: g where x > 0, else +0 (NaN and infinite g included), bit for bit.
+    private static void WherePositiveMatchesFormula<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int n = 0; n <= MaxLength; n++)
+        {
+            T[] g = Values<T>(n, n), x = Values<T>(n, 500 + n), d = new T[n];
+            WherePositiveKernel.Apply<T>(g, x, d);
+            for (int i = 0; i < n; i++)
+            {
+                var e = x[i] > T.Zero ? g[i] : T.Zero;
+                Assert.True(T.IsNaN(e) ? T.IsNaN(d[i]) : e == d[i] && T.IsNegative(e) == T.IsNegative(d[i]),
+                    $"length {n}, element {i}: g = {g[i]}, x = {x[i]}, expected {e}, got {d[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void WherePositiveKernel_EveryLength_EqualsScalarLoop()
+    {
+        WherePositiveMatchesFormula<float>();
+        WherePositiveMatchesFormula<double>();
+    }
+
     [Fact]
     public void PositiveMaskKernel_EveryLength_EqualsScalarLoop()
     {
