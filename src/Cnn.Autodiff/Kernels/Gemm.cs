@@ -12,7 +12,7 @@ namespace Cnn.Autodiff.Kernels;
 /// packed into Nr-wide slivers, each block of rows and kc columns of op(A) into Mr-high slivers;
 /// a register-blocked micro-kernel (<see cref="GemmKernel512{T}"/>, or <see cref="GemmKernel256{T}"/>
 /// without AVX-512) computes each Mr x Nr tile of C. Transposed operands are read transposed while
-/// packing, so they are never copied whole. Packing is done once per block and shared by every thread.
+/// packing, so they are never copied whole. Each parallel tile of C packs the blocks it reads itself.
 /// </remarks>
 public static class Gemm
 {
@@ -25,14 +25,18 @@ public static class Gemm
     // Columns of op(B) packed per block (a multiple of every Nr): 4096 x 256 floats is 4 MiB, in L3.
     private const int NC = 4096;
 
-    // Rows of op(A) packed per pass: bounds the packed-A buffer for tall products.
-    private const int MS = 16 * MC;
-
     // Problems with fewer multiply-adds than this run on the calling thread (about 30 microseconds of work).
     private const long ParallelThreshold = 1L << 21;
 
-    // Parallel phases are cut into this many items at most (more than the cores, so they balance).
+    // A parallel product is cut into about this many tiles (more than the cores, so they balance) ...
     private const int Items = 16;
+
+    // ... each at least this many column slivers wide when C has that many (narrower tiles repack A too often).
+    private const int MinTileSlivers = 4;
+
+    // In a parallel product, the smaller operand is packed once and shared when it has at most this many
+    // elements (8 MiB of float32); larger ones are packed tile by tile.
+    private const int SharedPackLimit = 1 << 21;
 
     /// <summary>
     /// C = op(A) op(B), or C += op(A) op(B) when <paramref name="accumulate"/>, with C [m, n].
@@ -77,45 +81,116 @@ public static class Gemm
     }
 
     /// <summary>
-    /// One multiplication. For each block of columns and of depth, B is packed once (slivers shared out
-    /// among threads), then for each pass of rows A is packed once, then the tiles of C are computed by
-    /// items of MC rows by whole slivers of columns; each tile is written by exactly one item.
+    /// One multiplication. In parallel, the smaller operand, when it is small enough, is packed whole first
+    /// (one parallel phase) and shared; then one parallel loop runs over tiles of C (ranges of row slivers by
+    /// ranges of column slivers), each tile packing the blocks of the other operand it reads itself, so the
+    /// threads meet only once more. The tiling depends only on the sizes.
     /// </summary>
     private sealed unsafe class Job<T, K>(T* a, nint lda, T* b, nint ldb, T* c, nint ldc, int m, int n, int k,
         bool transA, bool transB, bool accumulate, bool parallel)
         where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
     {
-        private T* _ap, _bp;
-        private int _jc, _nc, _pc, _kc, _ic, _ms, _colChunk, _colItems;
+        private readonly int _rowSlivers = (m + K.Mr - 1) / K.Mr, _colSlivers = (n + K.Nr - 1) / K.Nr, _depth = Depth(k);
+        private int _rowTiles = 1, _colTiles = 1;
+        private T* _sharedA, _sharedB;
 
         public void Run()
         {
-            var apArray = ArrayPool<T>.Shared.Rent(RoundUp(Math.Min(MS, m), K.Mr) * KC);
-            var bpArray = ArrayPool<T>.Shared.Rent(KC * RoundUp(Math.Min(NC, n), K.Nr));
+            long aSize = (long)_rowSlivers * K.Mr * k, bSize = (long)k * _colSlivers * K.Nr;
+            if (!parallel || Math.Min(aSize, bSize) > SharedPackLimit)
+            {
+                if (parallel) (_rowTiles, _colTiles) = Tiling(m, n, _rowSlivers, _colSlivers);
+                Parallelism.For(0, _rowTiles * _colTiles, Tile, parallel);
+                return;
+            }
+            bool shareA = aSize <= bSize;
+            var shared = ArrayPool<T>.Shared.Rent((int)(shareA ? aSize : bSize));
             try
             {
-                fixed (T* ap = apArray, bp = bpArray)
+                fixed (T* p = shared)
                 {
-                    _ap = ap;
-                    _bp = bp;
-                    for (_jc = 0; _jc < n; _jc += NC)
+                    if (shareA)
                     {
-                        _nc = Math.Min(NC, n - _jc);
-                        int bSlivers = (_nc + K.Nr - 1) / K.Nr;
-                        int depth = Depth(k);
-                        for (_pc = 0; _pc < k; _pc += depth)
+                        _sharedA = p;
+                        Parallelism.For(0, Math.Min(Items, _rowSlivers), PackSharedA);
+                        (_rowTiles, _colTiles) = _colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1);
+                    }
+                    else
+                    {
+                        _sharedB = p;
+                        Parallelism.For(0, Math.Min(Items, _colSlivers), PackSharedB);
+                        (_rowTiles, _colTiles) = _rowSlivers > 1 ? (Math.Min(Items, _rowSlivers), 1) : (1, Math.Min(Items, _colSlivers));
+                    }
+                    Parallelism.For(0, _rowTiles * _colTiles, Tile);
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(shared);
+            }
+        }
+
+        // Item of the shared packing of A: its range of row slivers, for every block of depth. The block at depth
+        // pc holds all row slivers [kc, Mr] one after another, from offset rowSlivers * Mr * pc.
+        private void PackSharedA(int item)
+        {
+            int s0 = _rowSlivers * item / Math.Min(Items, _rowSlivers), s1 = _rowSlivers * (item + 1) / Math.Min(Items, _rowSlivers);
+            for (int pc = 0; pc < k; pc += _depth)
+            {
+                int kc = Math.Min(_depth, k - pc);
+                for (int sl = s0; sl < s1; sl++)
+                {
+                    int i0 = sl * K.Mr;
+                    PackA(SharedA(pc, kc, i0), a, lda, transA, i0, Math.Min(K.Mr, m - i0), pc, kc, K.Mr);
+                }
+            }
+        }
+
+        // Item of the shared packing of B, laid out as A's: all column slivers [kc, Nr] of a block of depth together.
+        private void PackSharedB(int item)
+        {
+            int s0 = _colSlivers * item / Math.Min(Items, _colSlivers), s1 = _colSlivers * (item + 1) / Math.Min(Items, _colSlivers);
+            for (int pc = 0; pc < k; pc += _depth)
+            {
+                int kc = Math.Min(_depth, k - pc), j0 = s0 * K.Nr;
+                PackBBlock(SharedB(pc, kc, j0), b, ldb, transB, pc, kc, j0, Math.Min(n, s1 * K.Nr) - j0, K.Nr);
+            }
+        }
+
+        private T* SharedA(int pc, int kc, int i0) => _sharedA + (nint)_rowSlivers * K.Mr * pc + (nint)(i0 / K.Mr) * kc * K.Mr;
+
+        private T* SharedB(int pc, int kc, int j0) => _sharedB + (nint)_colSlivers * K.Nr * pc + (nint)(j0 / K.Nr) * kc * K.Nr;
+
+        // C[rows of row tile, columns of column tile]: the GotoBLAS loops over blocks of columns, depth and rows,
+        // packing the blocks of whichever operand is not shared.
+        private void Tile(int item)
+        {
+            int rt = item / _colTiles, ct = item % _colTiles;
+            int r0 = _rowSlivers * rt / _rowTiles * K.Mr, r1 = Math.Min(m, _rowSlivers * (rt + 1) / _rowTiles * K.Mr);
+            int c0 = _colSlivers * ct / _colTiles * K.Nr, c1 = Math.Min(n, _colSlivers * (ct + 1) / _colTiles * K.Nr);
+            if (r0 >= r1 || c0 >= c1) return;
+            var apArray = _sharedA == null ? ArrayPool<T>.Shared.Rent(RoundUp(Math.Min(MC, r1 - r0), K.Mr) * KC) : null;
+            var bpArray = _sharedB == null ? ArrayPool<T>.Shared.Rent(KC * RoundUp(Math.Min(NC, c1 - c0), K.Nr)) : null;
+            try
+            {
+                fixed (T* apOwn = apArray, bpOwn = bpArray)
+                {
+                    for (int jc = c0; jc < c1; jc += NC)
+                    {
+                        int nc = Math.Min(NC, c1 - jc);
+                        for (int pc = 0; pc < k; pc += _depth)
                         {
-                            _kc = Math.Min(depth, k - _pc);
-                            Chunked(bSlivers, PackBSlivers);
-                            for (_ic = 0; _ic < m; _ic += MS)
+                            int kc = Math.Min(_depth, k - pc);
+                            T* bp = _sharedB != null ? SharedB(pc, kc, jc) : bpOwn;
+                            if (_sharedB == null) PackBBlock(bp, b, ldb, transB, pc, kc, jc, nc, K.Nr);
+                            for (int ic = r0; ic < r1; ic += MC)
                             {
-                                _ms = Math.Min(MS, m - _ic);
-                                Chunked((_ms + K.Mr - 1) / K.Mr, PackASlivers);
-                                int rowItems = (_ms + MC - 1) / MC;
-                                int colChunks = parallel ? Math.Clamp(Items / rowItems, 1, bSlivers) : 1;
-                                _colChunk = (bSlivers + colChunks - 1) / colChunks * K.Nr;
-                                _colItems = (_nc + _colChunk - 1) / _colChunk;
-                                Parallelism.For(0, rowItems * _colItems, Compute, parallel);
+                                int mc = Math.Min(MC, r1 - ic);
+                                T* ap = _sharedA != null ? SharedA(pc, kc, ic) : apOwn;
+                                if (_sharedA == null)
+                                    for (int i = 0; i < mc; i += K.Mr)
+                                        PackA(ap + (nint)i * kc, a, lda, transA, ic + i, Math.Min(K.Mr, mc - i), pc, kc, K.Mr);
+                                Tiles<T, K>(ap, bp, mc, nc, kc, c + (nint)ic * ldc + jc, ldc, accumulate || pc > 0);
                             }
                         }
                     }
@@ -123,62 +198,57 @@ public static class Gemm
             }
             finally
             {
-                ArrayPool<T>.Shared.Return(apArray);
-                ArrayPool<T>.Shared.Return(bpArray);
+                if (apArray is not null) ArrayPool<T>.Shared.Return(apArray);
+                if (bpArray is not null) ArrayPool<T>.Shared.Return(bpArray);
             }
         }
+    }
 
-        // Runs body(s0, s1) over [0, count) cut into at most Items ranges.
-        private void Chunked(int count, Action<int> body)
+    /// <summary>
+    /// Row and column tiles of C for a parallel product: about <see cref="Items"/> tiles, each at least
+    /// <see cref="MinTileSlivers"/> slivers wide where C allows, choosing among the splits the one that repacks
+    /// the least (A is packed once per column tile, m k elements; B once per row tile, k n elements).
+    /// </summary>
+    internal static (int Rows, int Cols) Tiling(int m, int n, int rowSlivers, int colSlivers)
+    {
+        int maxCols = Math.Max(1, colSlivers / MinTileSlivers);
+        (int, int) best = (1, 1);
+        double bestCost = double.MaxValue;
+        for (int rows = 1; rows <= Math.Min(Items, rowSlivers); rows++)
         {
-            _chunks = Math.Min(count, parallel ? Items : 1);
-            _count = count;
-            Parallelism.For(0, _chunks, body, parallel);
+            int cols = Math.Clamp(Items / rows, 1, maxCols);
+            double cost = (double)m * cols + (double)n * rows + (rows * cols < 2 ? double.MaxValue / 4 : 0);
+            if (cost < bestCost) (best, bestCost) = ((rows, cols), cost);
         }
+        return best;
+    }
 
-        private int _chunks, _count;
-        private (int S0, int S1) Range(int i) => (_count * i / _chunks, _count * (i + 1) / _chunks);
-
-        private void PackBSlivers(int item)
+    /// <summary>
+    /// Packs op(B)[pc : pc+kc, j0 : j0+nc] into ceil(nc/nr) slivers [kc, nr] at <paramref name="dst"/>, zero
+    /// columns past nc. A B stored as op(B) is read row by row across the slivers (contiguous runs); a transposed
+    /// one sliver by sliver (each column of op(B) is a contiguous row of the stored B).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void PackBBlock<T>(T* dst, T* b, nint ldb, bool transB, int pc, int kc, int j0, int nc, int nr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int slivers = (nc + nr - 1) / nr;
+        if (!transB)
         {
-            var (s0, s1) = Range(item);
-            if (!transB)
+            for (int p = 0; p < kc; p++)
             {
-                // Row by row across the item's slivers: each row of B is read as one contiguous run.
-                for (int p = 0; p < _kc; p++)
-                {
-                    T* row = b + (_pc + p) * ldb + _jc;
-                    for (int s = s0; s < s1; s++)
-                    {
-                        int j0 = s * K.Nr;
-                        CopyPadded(row + j0, _bp + ((nint)s * _kc + p) * K.Nr, Math.Min(K.Nr, _nc - j0), K.Nr);
-                    }
-                }
-                return;
+                T* row = b + (pc + p) * ldb + j0;
+                for (int s = 0; s < slivers; s++)
+                    CopyPadded(row + s * nr, dst + ((nint)s * kc + p) * nr, Math.Min(nr, nc - s * nr), nr);
             }
-            for (int s = s0; s < s1; s++)
-            {
-                int j0 = _jc + s * K.Nr;
-                PackB(_bp + (nint)s * _kc * K.Nr, b, ldb, transB, _pc, _kc, j0, Math.Min(K.Nr, _jc + _nc - j0), K.Nr);
-            }
+            return;
         }
-
-        private void PackASlivers(int item)
+        T** cols = stackalloc T*[nr];
+        for (int s = 0; s < slivers; s++)
         {
-            var (s0, s1) = Range(item);
-            for (int s = s0; s < s1; s++)
-            {
-                int i0 = _ic + s * K.Mr;
-                PackA(_ap + (nint)s * _kc * K.Mr, a, lda, transA, i0, Math.Min(K.Mr, _ic + _ms - i0), _pc, _kc, K.Mr);
-            }
-        }
-
-        private void Compute(int item)
-        {
-            int r0 = item / _colItems * MC, j0 = item % _colItems * _colChunk;
-            int mc = Math.Min(MC, _ms - r0), nc = Math.Min(_colChunk, _nc - j0);
-            Tiles<T, K>(_ap + (nint)(r0 / K.Mr) * _kc * K.Mr, _bp + (nint)(j0 / K.Nr) * _kc * K.Nr, mc, nc, _kc,
-                c + (nint)(_ic + r0) * ldc + _jc + j0, ldc, accumulate || _pc > 0);
+            int w = Math.Min(nr, nc - s * nr);
+            for (int j = 0; j < w; j++) cols[j] = b + (j0 + s * nr + j) * ldb + pc;
+            Interleave(cols, w, kc, dst + (nint)s * kc * nr, nr);
         }
     }
 
@@ -239,25 +309,6 @@ public static class Gemm
         T** rows = stackalloc T*[mr];
         for (int r = 0; r < h; r++) rows[r] = a + (i0 + r) * lda + pc;
         Interleave(rows, h, kc, dst, mr);
-    }
-
-    /// <summary>
-    /// Packs op(B)[pc : pc+kc, j0 : j0+w] into one sliver [kc, nr], zero columns past w. B is stored with row
-    /// stride <paramref name="ldb"/>: as op(B) ([k, n]), or as its transpose ([n, k]) when <paramref name="transB"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void PackB<T>(T* dst, T* b, nint ldb, bool transB, int pc, int kc, int j0, int w, int nr)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!transB)
-        {
-            for (int p = 0; p < kc; p++)
-                CopyPadded(b + (pc + p) * ldb + j0, dst + (nint)p * nr, w, nr);
-            return;
-        }
-        T** cols = stackalloc T*[nr];
-        for (int j = 0; j < w; j++) cols[j] = b + (j0 + j) * ldb + pc;
-        Interleave(cols, w, kc, dst, nr);
     }
 
     /// <summary>

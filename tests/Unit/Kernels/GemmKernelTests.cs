@@ -151,7 +151,8 @@ public class GemmKernelTests
     [Theory]
     [InlineData(300, 200, 600, false, false)]
     [InlineData(64, 128, 3136, false, true)]   // Linear-like: few rows, deep, weight read transposed
-    [InlineData(2500, 40, 70, true, false)]    // more rows than one pass of packed A
+    [InlineData(2500, 40, 70, true, false)]    // tall: B is packed once and shared, tiles split the rows
+    [InlineData(1500, 1500, 1500, true, true)] // both operands above the shared-packing limit: each tile packs its own blocks
     public void Multiply_OneThreadAndSeveral_EqualBitwise(int m, int n, int k, bool transA, bool transB)
     {
         var rnd = new Random(m + n + k);
