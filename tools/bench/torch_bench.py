@@ -11,6 +11,7 @@ steps, timed once by the wall clock, and adds "test_accuracy" to its result.
 import gzip
 import json
 import os
+import resource
 import statistics
 import struct
 import sys
@@ -42,6 +43,9 @@ def randn(*shape):
 def matmul_case(c):
     n = c["n"]
     a, b = randn(n, n), randn(n, n)
+    if c.get("out"):
+        out = torch.empty(n, n)
+        return lambda: torch.mm(a, b, out=out)
     return lambda: torch.mm(a, b)
 
 
@@ -203,7 +207,9 @@ def main():
         clock = time.process_time if req.get("cpu_time") else time.perf_counter
         times = timed(fn, req["warmup"], req["reps"], clock)
         results.append({"name": c["name"], "median_ms": statistics.median(times), "times_ms": times})
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, sys.stdout)
+    # ru_maxrss is in KiB on Linux: the peak resident set of this process over every case it ran.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss_mb": peak_mb, "results": results}, sys.stdout)
 
 
 if __name__ == "__main__":

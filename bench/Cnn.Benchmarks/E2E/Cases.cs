@@ -1,4 +1,5 @@
 using Cnn.Autodiff;
+using Cnn.Autodiff.Kernels;
 
 namespace Cnn.Benchmarks.E2E;
 
@@ -23,17 +24,22 @@ internal abstract record Case(string Name)
     protected static Tensor Random(int seed, params int[] shape) => Tensor.RandomNormal(Rng.Seed(seed), shape);
 }
 
-/// <summary>C = A B with A, B [n, n].</summary>
-internal sealed record MatMulCase(int N) : Case($"matmul {N}")
+/// <summary>
+/// C = A B with A, B [n, n]: the product into a C allocated once (Gemm.Multiply; torch.mm with out=, which is
+/// OpenBLAS's sgemm), or with <paramref name="NewOutput"/> the op, which returns a new C every run (Op.MatMul; torch.mm).
+/// </summary>
+internal sealed record MatMulCase(int N, bool NewOutput) : Case($"matmul {N}{(NewOutput ? " (new output)" : "")}")
 {
     public override double Flops => 2.0 * N * N * N;
 
-    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "matmul", ["n"] = N };
+    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "matmul", ["n"] = N, ["out"] = !NewOutput };
 
     public override Action Prepare()
     {
         Var a = Random(1, N, N), b = Random(2, N, N);
-        return () => Op.MatMul(a, b);
+        if (NewOutput) return () => Op.MatMul(a, b);
+        float[] x = a.Value.ToFloatArray(), y = b.Value.ToFloatArray(), c = new float[N * N];
+        return () => Gemm.Multiply<float>(x, y, c, N, N, N);
     }
 }
 

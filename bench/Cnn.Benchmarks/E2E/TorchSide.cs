@@ -52,7 +52,8 @@ internal static class TorchSide
         foreach (var r in doc.RootElement.GetProperty("results").EnumerateArray())
             results[r.GetProperty("name").GetString()!] = new TorchResult(r.GetProperty("median_ms").GetDouble(),
                 r.TryGetProperty("test_accuracy", out var accuracy) ? accuracy.GetDouble() : null);
-        return (results, $"PyTorch {doc.RootElement.GetProperty("torch").GetString()} with {doc.RootElement.GetProperty("threads").GetInt32()} thread(s), measured in the same run.");
+        return (results, $"PyTorch {doc.RootElement.GetProperty("torch").GetString()} with {doc.RootElement.GetProperty("threads").GetInt32()} thread(s), measured in the same run; " +
+            $"peak resident set of its process: {doc.RootElement.GetProperty("peak_rss_mb").GetDouble():F0} MB.");
     }
 
     private static string Last(string text)
