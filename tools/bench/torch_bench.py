@@ -205,7 +205,7 @@ def main():
         else:
             raise ValueError(f"unknown case kind {kind}")
         clock = time.process_time if req.get("cpu_time") else time.perf_counter
-        times = timed(fn, req["warmup"], req["reps"], clock)
+        times = timed(fn, max(req["warmup"], c.get("warmup", 0)), req["reps"], clock)
         results.append({"name": c["name"], "median_ms": statistics.median(times), "times_ms": times})
     # ru_maxrss is in KiB on Linux: the peak resident set of this process over every case it ran.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6

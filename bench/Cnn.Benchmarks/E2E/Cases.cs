@@ -21,6 +21,9 @@ internal abstract record Case(string Name)
     /// <summary>Whether allocation and GC figures are reported for this case.</summary>
     public virtual bool Training => false;
 
+    /// <summary>Untimed runs before the timed ones, on both sides, given the run's standard count.</summary>
+    public virtual int Warmup(int standard) => standard;
+
     protected static Tensor Random(int seed, params int[] shape) => Tensor.RandomNormal(Rng.Seed(seed), shape);
 }
 
@@ -82,7 +85,13 @@ internal sealed record TrainCase(string Net, int Batch) : Case($"train {Net} b{B
 
     public override bool Training => true;
 
-    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "train", ["net"] = Net, ["batch"] = Batch };
+    // NOTE: the first steps of a training run are slower on both sides (JIT tiering here, allocator and primitive
+    // caches there; the buffer pool fills during the first step), so steps are timed once a run has settled.
+    public override int Warmup(int standard) => Math.Max(standard, SettledAfter);
+
+    private const int SettledAfter = 20;
+
+    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "train", ["net"] = Net, ["batch"] = Batch, ["warmup"] = SettledAfter };
 
     public override Action Prepare()
     {

@@ -79,7 +79,7 @@ internal static class Runner
             Console.WriteLine();
             Console.WriteLine($"## {t} thread(s): measured FP32 peak {peak:F1} GFLOP/s ({Peak.Width} FMA chains on {t} thread(s)); load average {LoadAverage()}");
             var ours = new Dictionary<string, Result>();
-            foreach (var c in cases) ours[c.Name] = Measure(c, warmup, reps, cpu);
+            foreach (var c in cases) ours[c.Name] = Measure(c, c.Warmup(warmup), reps, cpu);
             string? skipped = null;
             var ourEpoch = epoch?.Run(warmup, out skipped);
             var specs = cases.Select(c => c.Spec()).ToList();
