@@ -12,7 +12,8 @@ namespace Cnn.Autodiff.Kernels;
 /// packed into Nr-wide slivers, each block of rows and kc columns of op(A) into Mr-high slivers;
 /// a register-blocked micro-kernel (<see cref="GemmKernel512{T}"/>, or <see cref="GemmKernel256{T}"/>
 /// without AVX-512) computes each Mr x Nr tile of C. Transposed operands are read transposed while
-/// packing, so they are never copied whole. Each parallel tile of C packs the blocks it reads itself.
+/// packing, so they are never copied whole. In parallel, the smaller operand (when small) is packed once and
+/// shared, and each tile of C packs the blocks of the other operand that it reads.
 /// </remarks>
 public static class Gemm
 {
