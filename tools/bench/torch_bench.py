@@ -11,7 +11,6 @@ steps, timed once by the wall clock, and adds "test_accuracy" to its result.
 import gzip
 import json
 import os
-import resource
 import statistics
 import struct
 import sys
@@ -207,8 +206,10 @@ def main():
         clock = time.process_time if req.get("cpu_time") else time.perf_counter
         times = timed(fn, max(req["warmup"], c.get("warmup", 0)), req["reps"], clock)
         results.append({"name": c["name"], "median_ms": statistics.median(times), "times_ms": times})
-    # ru_maxrss is in KiB on Linux: the peak resident set of this process over every case it ran.
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+    # VmHWM, the peak resident set of this process's address space (ru_maxrss would also count the parent's
+    # pages at the fork that started it).
+    with open("/proc/self/status") as status:
+        peak_mb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024 / 1e6
     json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss_mb": peak_mb, "results": results}, sys.stdout)
 
 

@@ -16,12 +16,20 @@ internal static class Buffers
     /// <summary>Arrays of at least this many elements are pooled (64 KiB of float32).</summary>
     internal const int MinPooled = 16 * 1024;
 
-    // The pool never holds more than this many bytes; released arrays beyond it are left to the GC.
+    // The pool never holds more than this many bytes. When a released array would exceed it, the arrays of the
+    // lengths used least recently are left to the GC first (a run that changes batch size stops keeping the old ones).
     private static readonly long MaxPooledBytes =
-        Math.Min(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
+        Math.Min(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 16);
 
-    private static readonly Dictionary<(Type, int), Stack<Array>> Free = new();
-    private static long _pooledBytes;
+    private static readonly Dictionary<(Type, int), SizeClass> Free = new();
+    private static long _pooledBytes, _clock;
+
+    // The free arrays of one element type and length, and when one was last taken or returned.
+    private sealed class SizeClass
+    {
+        public readonly Stack<Array> Arrays = new();
+        public long LastUse;
+    }
 
     [ThreadStatic] private static BufferScope? _scope;
 
@@ -42,16 +50,31 @@ internal static class Buffers
     internal static void Recycle(Array array)
     {
         if (array.Length < MinPooled) return;
-        long bytes = (long)array.Length * (array is float[] ? sizeof(float) : sizeof(double));
+        long bytes = Bytes(array);
         lock (Free)
         {
-            if (_pooledBytes + bytes > MaxPooledBytes) return;
             var key = (array.GetType(), array.Length);
-            if (!Free.TryGetValue(key, out var stack)) Free[key] = stack = new Stack<Array>();
-            stack.Push(array);
+            if (!Free.TryGetValue(key, out var size)) Free[key] = size = new SizeClass();
+            size.LastUse = ++_clock;
+            while (_pooledBytes + bytes > MaxPooledBytes && EvictLeastRecent(size)) { }
+            if (_pooledBytes + bytes > MaxPooledBytes) return;
+            size.Arrays.Push(array);
             _pooledBytes += bytes;
         }
     }
+
+    // Drops every free array of the least recently used length other than `keep`; false when there is none.
+    private static bool EvictLeastRecent(SizeClass keep)
+    {
+        SizeClass? oldest = null;
+        foreach (var size in Free.Values)
+            if (size != keep && size.Arrays.Count > 0 && (oldest is null || size.LastUse < oldest.LastUse)) oldest = size;
+        if (oldest is null) return false;
+        while (oldest.Arrays.Count > 0) _pooledBytes -= Bytes(oldest.Arrays.Pop());
+        return true;
+    }
+
+    private static long Bytes(Array array) => (long)array.Length * (array is float[] ? sizeof(float) : sizeof(double));
 
     /// <summary>Bytes currently held by the pool.</summary>
     internal static long PooledBytes
@@ -79,10 +102,11 @@ internal static class Buffers
         T[]? a = null;
         lock (Free)
         {
-            if (Free.TryGetValue((typeof(T[]), length), out var stack) && stack.Count > 0)
+            if (Free.TryGetValue((typeof(T[]), length), out var size) && size.Arrays.Count > 0)
             {
-                a = (T[])stack.Pop();
-                _pooledBytes -= (long)length * (typeof(T) == typeof(float) ? sizeof(float) : sizeof(double));
+                a = (T[])size.Arrays.Pop();
+                size.LastUse = ++_clock;
+                _pooledBytes -= Bytes(a);
             }
         }
         return a is null ? null : Note(a);
