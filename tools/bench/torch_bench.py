@@ -35,22 +35,23 @@ def timed(fn, warmup, reps, clock):
     return times
 
 
-def randn(*shape):
-    return torch.randn(*shape, dtype=torch.float32)
+def randn(*shape, dtype="float32"):
+    return torch.randn(*shape, dtype=getattr(torch, dtype))
 
 
 def matmul_case(c):
-    n = c["n"]
-    a, b = randn(n, n), randn(n, n)
+    n, dtype = c["n"], c.get("dtype", "float32")
+    a, b = randn(n, n, dtype=dtype), randn(n, n, dtype=dtype)
     if c.get("out"):
-        out = torch.empty(n, n)
+        out = torch.empty(n, n, dtype=getattr(torch, dtype))
         return lambda: torch.mm(a, b, out=out)
     return lambda: torch.mm(a, b)
 
 
 def conv_case(c, backward):
-    x = randn(c["batch"], c["cin"], c["h"], c["w"])
-    w = randn(c["cout"], c["cin"] // c["groups"], c["k"], c["k"])
+    dtype = c.get("dtype", "float32")
+    x = randn(c["batch"], c["cin"], c["h"], c["w"], dtype=dtype)
+    w = randn(c["cout"], c["cin"] // c["groups"], c["k"], c["k"], dtype=dtype)
     kw = dict(stride=c["stride"], padding=c["pad"], groups=c["groups"])
     if not backward:
         def fwd():
@@ -61,7 +62,7 @@ def conv_case(c, backward):
     w.requires_grad_(True)
     ho = (c["h"] + 2 * c["pad"] - c["k"]) // c["stride"] + 1
     wo = (c["w"] + 2 * c["pad"] - c["k"]) // c["stride"] + 1
-    gy = randn(c["batch"], c["cout"], ho, wo)
+    gy = randn(c["batch"], c["cout"], ho, wo, dtype=dtype)
 
     def fwd_bwd():
         x.grad = None

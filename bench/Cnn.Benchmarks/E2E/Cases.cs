@@ -24,6 +24,13 @@ internal abstract record Case(string Name)
     /// <summary>Untimed runs before the timed ones, on both sides, given the run's standard count.</summary>
     public virtual int Warmup(int standard) => standard;
 
+    /// <summary>The share of the measured FP32 peak this case's element type can reach (float64 vectors hold half as many lanes).</summary>
+    public virtual double PeakShare => 1;
+
+    protected static string Suffix(DType dtype) => dtype == DType.Float64 ? " f64" : "";
+
+    protected static string TorchType(DType dtype) => dtype == DType.Float64 ? "float64" : "float32";
+
     protected static Tensor Random(int seed, params int[] shape) => Tensor.RandomNormal(Rng.Seed(seed), shape);
 }
 
@@ -31,25 +38,36 @@ internal abstract record Case(string Name)
 /// C = A B with A, B [n, n]: the product into a C allocated once (Gemm.Multiply; torch.mm with out=, which is
 /// OpenBLAS's sgemm), or with <paramref name="NewOutput"/> the op, which returns a new C every run (Op.MatMul; torch.mm).
 /// </summary>
-internal sealed record MatMulCase(int N, bool NewOutput) : Case($"matmul {N}{(NewOutput ? " (new output)" : "")}")
+internal sealed record MatMulCase(int N, bool NewOutput, DType DType = DType.Float32)
+    : Case($"matmul {N}{(NewOutput ? " (new output)" : "")}{Suffix(DType)}")
 {
     public override double Flops => 2.0 * N * N * N;
 
-    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "matmul", ["n"] = N, ["out"] = !NewOutput };
+    public override double PeakShare => DType == DType.Float64 ? 0.5 : 1;
+
+    public override Dictionary<string, object> Spec() => new() { ["name"] = Name, ["kind"] = "matmul", ["n"] = N, ["out"] = !NewOutput, ["dtype"] = TorchType(DType) };
 
     public override Action Prepare()
     {
-        Var a = Random(1, N, N), b = Random(2, N, N);
+        Var a = Random(1, N, N).Cast(DType), b = Random(2, N, N).Cast(DType);
         if (NewOutput) return () => Op.MatMul(a, b);
-        float[] x = a.Value.ToFloatArray(), y = b.Value.ToFloatArray(), c = new float[N * N];
-        return () => Gemm.Multiply<float>(x, y, c, N, N, N);
+        if (DType == DType.Float64) return Product(a.Value.ToDoubleArray(), b.Value.ToDoubleArray());
+        return Product(a.Value.ToFloatArray(), b.Value.ToFloatArray());
+    }
+
+    private Action Product<T>(T[] a, T[] b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var c = new T[N * N];
+        return () => Gemm.Multiply<T>(a, b, c, N, N, N);
     }
 }
 
 /// <summary>A square-kernel convolution without bias, forward only or forward and backward (input and weight gradients).</summary>
-internal sealed record ConvCase(string Label, int Batch, int Cin, int Cout, int Size, int Kernel, int Pad, int Groups, bool Backward)
-    : Case($"conv {Label}{(Backward ? " fwd+bwd" : " fwd")}")
+internal sealed record ConvCase(string Label, int Batch, int Cin, int Cout, int Size, int Kernel, int Pad, int Groups, bool Backward, DType DType = DType.Float32)
+    : Case($"conv {Label}{(Backward ? " fwd+bwd" : " fwd")}{Suffix(DType)}")
 {
+    public override double PeakShare => DType == DType.Float64 ? 0.5 : 1;
+
     private int Out => Size + 2 * Pad - Kernel + 1;
 
     /// <summary>Forward multiply-adds of the whole batch.</summary>
@@ -61,15 +79,15 @@ internal sealed record ConvCase(string Label, int Batch, int Cin, int Cout, int 
     public override Dictionary<string, object> Spec() => new()
     {
         ["name"] = Name, ["kind"] = Backward ? "conv_fwd_bwd" : "conv", ["batch"] = Batch, ["cin"] = Cin, ["cout"] = Cout,
-        ["h"] = Size, ["w"] = Size, ["k"] = Kernel, ["pad"] = Pad, ["stride"] = 1, ["groups"] = Groups,
+        ["h"] = Size, ["w"] = Size, ["k"] = Kernel, ["pad"] = Pad, ["stride"] = 1, ["groups"] = Groups, ["dtype"] = TorchType(DType),
     };
 
     public override Action Prepare()
     {
-        Var x = Random(1, Batch, Cin, Size, Size), w = Random(2, Cout, Cin / Groups, Kernel, Kernel);
+        Var x = Random(1, Batch, Cin, Size, Size).Cast(DType), w = Random(2, Cout, Cin / Groups, Kernel, Kernel).Cast(DType);
         var options = Conv2dOptions.Create(1, Pad, 1, Groups);
         if (!Backward) return () => Op.Conv2d(x, w, null, options);
-        Var gy = Random(3, Batch, Cout, Out, Out);
+        Var gy = Random(3, Batch, Cout, Out, Out).Cast(DType);
         return () =>
         {
             var (_, pullback) = Diff.Vjp(xs => Op.Conv2d(xs[0], xs[1], null, options), x, w);
