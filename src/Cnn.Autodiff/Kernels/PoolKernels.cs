@@ -153,7 +153,7 @@ public static class PoolKernels
     }
 
     // MaxPool of plane p for 2x2 windows with stride 2 and no padding (every tap is inside the plane): taps
-    // (0, 0), (0, d), (d, 0), (d, d) in that order. With AVX-512 and dilation 1, 16 float outputs at a time.
+    // (0, 0), (0, d), (d, 0), (d, d) in that order. Vectorised for float with AVX-512 and dilation 1.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxPool2x2<T>(T[] x, T[] y, int[] index, int p, Pool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -193,7 +193,8 @@ public static class PoolKernels
         }
     }
 
-    // Outputs [0, 16k) (and 8 more when they fit) of one row of 2x2 / stride 2 max pooling from input rows r0, r1; returns how many.
+    // All outputs of one row of 2x2 / stride 2 max pooling from input rows r0, r1, 16 then 8 at a time and the rest
+    // through a copy; returns ow.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int MaxPool2x2Row(float* r0, float* r1, float* y, int* index, int ow, int rowBase, int w)
     {
@@ -215,18 +216,37 @@ public static class PoolKernels
         }
         if (j + 8 <= ow)
         {
-            // 8 outputs read 16 floats of each row, one vector: its even and odd lanes (the upper 8 results are unused).
-            Vector512<float> a = Vector512.Load(r0 + 2 * j), b = Vector512.Load(r1 + 2 * j);
-            var best = Avx512F.PermuteVar16x32(a, even);
-            var arg = Vector512<int>.Zero;
-            Step(Avx512F.PermuteVar16x32(a, odd), o1, ref best, ref arg);
-            Step(Avx512F.PermuteVar16x32(b, even), o2, ref best, ref arg);
-            Step(Avx512F.PermuteVar16x32(b, odd), o3, ref best, ref arg);
-            best.GetLower().Store(y + j);
-            (Vector512.Create(rowBase + 2 * j) + even + arg).GetLower().Store(index + j);
+            Pool8(Vector512.Load(r0 + 2 * j), Vector512.Load(r1 + 2 * j), y + j, index + j, rowBase + 2 * j, w);
             j += 8;
         }
+        if (j < ow)
+        {
+            // The last 1 to 7 outputs: their 2 to 14 input columns copied into whole vectors, the results copied out.
+            int rest = ow - j;
+            float* rows = stackalloc float[32], outs = stackalloc float[8];
+            int* args = stackalloc int[8];
+            for (int t = 0; t < 2 * rest; t++) (rows[t], rows[16 + t]) = (r0[2 * j + t], r1[2 * j + t]);
+            Pool8(Vector512.Load(rows), Vector512.Load(rows + 16), outs, args, rowBase + 2 * j, w);
+            for (int t = 0; t < rest; t++) (y[j + t], index[j + t]) = (outs[t], args[t]);
+            j = ow;
+        }
         return j;
+    }
+
+    // 8 outputs of 2x2 / stride 2 max pooling from 16 floats of each input row: the even and odd lanes of one
+    // vector per row (the upper 8 results are unused); indices from `at`, the flat position of the first tap.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Pool8(Vector512<float> a, Vector512<float> b, float* y, int* index, int at, int w)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        var best = Avx512F.PermuteVar16x32(a, even);
+        var arg = Vector512<int>.Zero;
+        Step(Avx512F.PermuteVar16x32(a, odd), Vector512.Create(1), ref best, ref arg);
+        Step(Avx512F.PermuteVar16x32(b, even), Vector512.Create(w), ref best, ref arg);
+        Step(Avx512F.PermuteVar16x32(b, odd), Vector512.Create(w + 1), ref best, ref arg);
+        best.GetLower().Store(y);
+        (Vector512.Create(at) + even + arg).GetLower().Store(index);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
