@@ -350,17 +350,26 @@ internal static unsafe class ConvGemm
             for (int jb = 0; jb < plane; jb += _depth)
             {
                 int kc = Math.Min(_depth, plane - jb);
-                // The block's rows of cols [pw, kc], read in place when contiguous, else gathered into cols
-                // first, interleaved into slivers [kc, Nr].
+                // The block's rows of cols [pw, kc] interleaved into slivers [kc, Nr]: with unit horizontal stride
+                // straight from the input, one contiguous run (segment) at a time, else gathered into cols first.
                 int nseg = Segments(g, _l, jb, jb + kc, segs);
-                bool contiguous = nseg == 1 && g.StrideW == 1;
-                if (!contiguous) Fill(src, _taps, p0, p0 + pw, segs, nseg, g.StrideW, cols, kc, kc, kc);
+                bool direct = g.StrideW == 1;
+                if (!direct) Fill(src, _taps, p0, p0 + pw, segs, nseg, g.StrideW, cols, kc, kc, kc);
                 for (int j = 0; j < pw; j += nr)
                 {
                     int w = Math.Min(nr, pw - j);
-                    for (int r = 0; r < w; r++)
-                        rows[r] = contiguous ? src + _taps[p0 + j + r] + segs[0].Src : cols + (nint)(j + r) * kc;
-                    Gemm.Interleave(rows, w, kc, bp + (nint)(j / nr) * kc * nr, nr);
+                    T* sliver = bp + (nint)(j / nr) * kc * nr;
+                    if (direct)
+                        for (int i = 0; i < nseg; i++)
+                        {
+                            for (int r = 0; r < w; r++) rows[r] = src + _taps[p0 + j + r] + segs[i].Src;
+                            Gemm.Interleave(rows, w, segs[i].Len, sliver + (nint)segs[i].Dst * nr, nr);
+                        }
+                    else
+                    {
+                        for (int r = 0; r < w; r++) rows[r] = cols + (nint)(j + r) * kc;
+                        Gemm.Interleave(rows, w, kc, sliver, nr);
+                    }
                 }
                 Gemm.Tiles<T, K>(ap + (nint)rowsUp * jb, bp, kg, pw, kc, acc + (nint)grp * kg * patch + p0, patch, add: true);
             }
