@@ -196,9 +196,10 @@ internal static unsafe class ConvGemm
 
     /// <summary>
     /// The weight gradient gw [Kg, patch] = sum over samples of gy_n cols_n^T, per group, written in place.
-    /// Work items are blocks of columns of gw (ranges of the patch). With enough blocks, samples are taken a few
-    /// at a time: first their padded inputs and packed output gradients are prepared once (in parallel), then
-    /// every block adds their products (in parallel). With few blocks, items are also chunks of the batch (at
+    /// Work items are blocks of columns of gw (ranges of the patch). With enough blocks, samples are taken a group
+    /// at a time: their padded inputs and packed output gradients are prepared once, then every block adds their
+    /// products; one parallel loop does both, adding the products of one group while preparing the next into a
+    /// second set of buffers, so the threads meet once per group. With few blocks, items are also chunks of the batch (at
     /// most <c>WeightGradChunks</c>), each preparing its own samples, and the chunk partials are added in chunk
     /// order. The blocking depends only on the sizes, and each element of gw is summed over samples in order and
     /// over output positions in blocks of increasing order, so the result does not depend on the thread count.
@@ -211,7 +212,7 @@ internal static unsafe class ConvGemm
         // Packed gy of one sample-group: for each depth block, slivers [kc, Mr] of its Kg rows.
         private readonly int _packedSize = Gemm.RoundUp(g.OutChannelsPerGroup, K.Mr) * g.OutPlane;
         private readonly int _padSize = Math.Max(1, new ConvInput(g).CopySize(g));
-        private int _blocks, _blockWidth, _chunks, _n0, _n1;
+        private int _blocks, _blockWidth, _chunks, _group, _n0, _n1, _n2, _cur;
         private T[][] _partials = [];
         private T* _x, _gy, _sharedPad, _sharedA;
         private nint* _taps;
@@ -227,8 +228,10 @@ internal static unsafe class ConvGemm
             var taps = _l.Taps(g);
             _partials = new T[_chunks][];
             _partials[0] = gw;
-            // Samples prepared at once on the shared path: about 2 MiB of prepared data, at least one sample.
-            int perSample = g.Groups * (_padSize + _packedSize), group = Math.Clamp((1 << 19) / perSample, 1, 8);
+            // Samples per group on the shared path: about 2 MiB of prepared data, at least one sample.
+            int perSample = g.Groups * (_padSize + _packedSize);
+            _group = Math.Clamp((1 << 19) / perSample, 1, 8);
+            int buffers = 2 * _group * g.Groups;
             T[]? pads = null, packed = null;
             try
             {
@@ -236,9 +239,9 @@ internal static unsafe class ConvGemm
                 foreach (var a in _partials) a.AsSpan(0, _size).Clear();
                 if (_chunks == 1)
                 {
-                    pads = ArrayPool<T>.Shared.Rent(group * g.Groups * _padSize);
-                    packed = ArrayPool<T>.Shared.Rent(group * g.Groups * _packedSize);
-                    pads.AsSpan(0, group * g.Groups * _padSize).Clear();
+                    pads = ArrayPool<T>.Shared.Rent(buffers * _padSize);
+                    packed = ArrayPool<T>.Shared.Rent(buffers * _packedSize);
+                    pads.AsSpan(0, buffers * _padSize).Clear();
                 }
                 fixed (T* px = x, pg = gy, sp = pads, sa = packed)
                 fixed (nint* pt = taps)
@@ -250,11 +253,14 @@ internal static unsafe class ConvGemm
                     _sharedA = sa;
                     if (_chunks > 1) Parallelism.For(0, _chunks * _blocks, ChunkItem, parallel);
                     else
-                        for (_n0 = 0; _n0 < g.Batch; _n0 += group)
+                        // Each loop adds the products of samples [_n0, _n1), prepared in set _cur of the buffers,
+                        // and prepares samples [_n1, _n2) into the other set.
+                        for ((_n0, _n1, _cur) = (0, 0, 1); ; (_n0, _n1, _cur) = (_n1, _n2, 1 - _cur))
                         {
-                            _n1 = Math.Min(g.Batch, _n0 + group);
-                            Parallelism.For(0, (_n1 - _n0) * g.Groups, PrepareShared, parallel);
-                            Parallelism.For(0, _blocks, SharedItem, parallel);
+                            _n2 = Math.Min(g.Batch, _n1 + _group);
+                            int items = (_n1 > _n0 ? _blocks : 0) + (_n2 - _n1) * g.Groups;
+                            if (items == 0) break;
+                            Parallelism.For(0, items, SharedStep, parallel);
                         }
                 }
                 var total = gw.AsSpan(0, _size);
@@ -269,9 +275,18 @@ internal static unsafe class ConvGemm
             }
         }
 
-        // Sample-group i of the current group of samples, prepared into the shared buffers.
-        private void PrepareShared(int i) =>
-            Prepare(_n0 + i / g.Groups, i % g.Groups, _sharedPad + (nint)i * _padSize, _sharedA + (nint)i * _packedSize);
+        // Item of a shared-path loop: a block of the current group's products, or a sample-group of the next group.
+        private void SharedStep(int item)
+        {
+            int blocks = _n1 > _n0 ? _blocks : 0, i = item - blocks;
+            if (item < blocks) SharedItem(item);
+            else Prepare(_n1 + i / g.Groups, i % g.Groups, SharedPad(1 - _cur, i), SharedA(1 - _cur, i));
+        }
+
+        // Where sample-group i of a group is prepared in set `set` of the shared buffers.
+        private T* SharedPad(int set, int i) => _sharedPad + ((nint)set * _group * g.Groups + i) * _padSize;
+
+        private T* SharedA(int set, int i) => _sharedA + ((nint)set * _group * g.Groups + i) * _packedSize;
 
         // Readies sample n, group grp: its padded input in pad (when padding is needed; returns where to read the
         // input) and its output gradient gy [Kg, plane] packed into ap, depth block by depth block.
@@ -304,8 +319,8 @@ internal static unsafe class ConvGemm
                         for (int grp = 0; grp < g.Groups; grp++)
                         {
                             int i = (n - _n0) * g.Groups + grp;
-                            T* src = _l.Padded ? _sharedPad + (nint)i * _padSize : _x + ((nint)n * g.InChannels + grp * g.InChannelsPerGroup) * g.InPlane;
-                            AddBlock(blk, grp, src, _sharedA + (nint)i * _packedSize, acc, pc, pb);
+                            T* src = _l.Padded ? SharedPad(_cur, i) : _x + ((nint)n * g.InChannels + grp * g.InChannelsPerGroup) * g.InPlane;
+                            AddBlock(blk, grp, src, SharedA(_cur, i), acc, pc, pb);
                         }
             }
             finally
@@ -350,17 +365,26 @@ internal static unsafe class ConvGemm
             for (int jb = 0; jb < plane; jb += _depth)
             {
                 int kc = Math.Min(_depth, plane - jb);
-                // The block's rows of cols [pw, kc], read in place when contiguous, else gathered into cols
-                // first, interleaved into slivers [kc, Nr].
+                // The block's rows of cols [pw, kc] interleaved into slivers [kc, Nr]: with unit horizontal stride
+                // straight from the input, one contiguous run (segment) at a time, else gathered into cols first.
                 int nseg = Segments(g, _l, jb, jb + kc, segs);
-                bool contiguous = nseg == 1 && g.StrideW == 1;
-                if (!contiguous) Fill(src, _taps, p0, p0 + pw, segs, nseg, g.StrideW, cols, kc, kc, kc);
+                bool direct = g.StrideW == 1;
+                if (!direct) Fill(src, _taps, p0, p0 + pw, segs, nseg, g.StrideW, cols, kc, kc, kc);
                 for (int j = 0; j < pw; j += nr)
                 {
                     int w = Math.Min(nr, pw - j);
-                    for (int r = 0; r < w; r++)
-                        rows[r] = contiguous ? src + _taps[p0 + j + r] + segs[0].Src : cols + (nint)(j + r) * kc;
-                    Gemm.Interleave(rows, w, kc, bp + (nint)(j / nr) * kc * nr, nr);
+                    T* sliver = bp + (nint)(j / nr) * kc * nr;
+                    if (direct)
+                        for (int i = 0; i < nseg; i++)
+                        {
+                            for (int r = 0; r < w; r++) rows[r] = src + _taps[p0 + j + r] + segs[i].Src;
+                            Gemm.Interleave(rows, w, segs[i].Len, sliver + (nint)segs[i].Dst * nr, nr);
+                        }
+                    else
+                    {
+                        for (int r = 0; r < w; r++) rows[r] = cols + (nint)(j + r) * kc;
+                        Gemm.Interleave(rows, w, kc, sliver, nr);
+                    }
                 }
                 Gemm.Tiles<T, K>(ap + (nint)rowsUp * jb, bp, kg, pw, kc, acc + (nint)grp * kg * patch + p0, patch, add: true);
             }

@@ -217,9 +217,13 @@ public class ConvKernelTests
     // Geometries past the implicit GEMM's block sizes: more than one block of the patch (Cg*kh*kw > 256) and of
     // the output plane (> 512 columns; > 256 for the weight gradient's depth), batches below 8 (samples cut
     // into column ranges), output channels not a multiple of 8, groups, padding on one side, stride 2, and a
-    // patch of at least four weight-gradient blocks (samples prepared a group at a time, more than one group).
+    // patch of at least four weight-gradient blocks (samples prepared a group at a time, more than one group),
+    // padded output rows a multiple of 8 wide (the weight gradient transposes whole 8 x 8 tiles per row), and a
+    // batch of several groups of samples on the weight gradient's shared path.
     public static IEnumerable<object[]> LargeGeometries()
     {
+        yield return [new Conv2dGeometry(3, 40, 16, 16, 24, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(37, 32, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 32, 26, 23, 13, 3, 3, 26, 23, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 20, 25, 30, 18, 3, 3, 24, 29, 1, 1, 1, 0, 1, 1, 2)];
         yield return [new Conv2dGeometry(9, 30, 12, 11, 9, 1, 1, 12, 11, 1, 1, 0, 0, 1, 1, 1)];
@@ -280,6 +284,7 @@ public class ConvKernelTests
         yield return [new Conv2dGeometry(3, 12, 30, 30, 12, 3, 3, 30, 30, 1, 1, 1, 1, 1, 1, 12)];
         yield return [new Conv2dGeometry(5, 8, 21, 21, 16, 3, 3, 11, 11, 2, 2, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(11, 64, 10, 10, 16, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(37, 32, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)];
     }
 
     [Theory]
