@@ -6,13 +6,18 @@ namespace Cnn.Properties.Ops;
 
 public class NormLaws
 {
-    /// <summary>Batch-norm input shapes [N, C] or [N, C, H, W] with at least two values per channel.</summary>
+    /// <summary>Batch-norm input shapes [N, C] or [N, C, H, W] with at least three values per channel.</summary>
+    /// <remarks>
+    /// NOTE: with two values per channel the input cotangents of a channel are exactly opposite, so the law's
+    /// dot product is a difference of nearly equal terms and its central-difference estimate can miss the
+    /// tolerance (about once in 3,000 draws, for the composite formulation as for the fused kernel).
+    /// </remarks>
     private static readonly Gen<(int[] Shape, int Seed)> BatchShape =
         from four in Gen.Elements(false, true)
-        from n in Gen.Choose(four ? 1 : 2, 4)
+        from n in Gen.Choose(four ? 1 : 3, 4)
         from c in Gen.Choose(1, 3)
         from h in Gen.Choose(1, 3)
-        from w in Gen.Choose(four && n == 1 ? 2 : 1, 3)
+        from w in Gen.Choose(four && n * h < 3 ? 3 : 1, 3)
         from seed in Law.Seed
         select (four ? new[] { n, c, h, w } : new[] { n, c }, seed);
 
