@@ -245,13 +245,18 @@ public class ConvKernelTests
 
     // Depthwise (one channel per group) with unit horizontal stride takes the direct kernels: 3x3 and other
     // kernel sizes, widths with every vector tail (whole Vector512s, a Vector256, scalars), vertical stride
-    // and dilation, and batches above 8 (weight-gradient chunks).
+    // and dilation, and batches above 8 (weight-gradient chunks). Width-keeping 3x3 kernels read the input in
+    // place (DepthwiseRows): widths of whole vectors, a partial last vector, below one vector; rows above and
+    // below the input from vertical padding, stride and dilation.
     public static IEnumerable<object[]> DepthwiseGeometries()
     {
         yield return [new Conv2dGeometry(10, 5, 9, 37, 5, 3, 3, 9, 37, 1, 1, 1, 1, 1, 1, 5)];
         yield return [new Conv2dGeometry(3, 4, 11, 29, 4, 3, 3, 5, 27, 2, 1, 1, 0, 1, 2, 4)];
         yield return [new Conv2dGeometry(2, 3, 8, 40, 3, 5, 5, 8, 40, 1, 1, 2, 2, 1, 1, 3)];
         yield return [new Conv2dGeometry(12, 2, 6, 19, 2, 1, 3, 6, 17, 1, 1, 0, 0, 1, 1, 2)];
+        yield return [new Conv2dGeometry(9, 3, 6, 32, 3, 3, 3, 6, 32, 1, 1, 1, 1, 1, 1, 3)];
+        yield return [new Conv2dGeometry(2, 2, 11, 7, 2, 3, 3, 4, 7, 2, 1, 0, 1, 2, 1, 2)];
+        yield return [new Conv2dGeometry(1, 2, 5, 20, 2, 3, 3, 7, 20, 1, 1, 2, 1, 1, 1, 2)];
     }
 
     [Theory]
