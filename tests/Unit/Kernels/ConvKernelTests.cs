@@ -263,6 +263,19 @@ public class ConvKernelTests
     [MemberData(nameof(DepthwiseGeometries))]
     public void Kernels_Depthwise_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 21);
 
+    // Unpadded 1x1 kernels with unit strides take the per-sample product for the weight gradient (PointwiseKernels):
+    // one sample, batches above the chunk count, groups, planes that are not a whole number of vectors.
+    public static IEnumerable<object[]> PointwiseGeometries()
+    {
+        yield return [new Conv2dGeometry(1, 16, 5, 37, 24, 1, 1, 5, 37, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(10, 8, 4, 9, 6, 1, 1, 4, 9, 1, 1, 0, 0, 1, 1, 2)];
+        yield return [new Conv2dGeometry(3, 40, 8, 8, 33, 1, 1, 8, 8, 1, 1, 0, 0, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(PointwiseGeometries))]
+    public void Kernels_Pointwise_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 51);
+
     // Fewer than 8 output channels per group with unit strides take the direct few-channel kernel, forward or as
     // the transpose's flipped forward (fewer than 8 input channels): channel tiles full and partial, widths with
     // partial vectors, more samples than parallel items, groups, dilation, no padding, a plane below one tile.
@@ -285,6 +298,7 @@ public class ConvKernelTests
         yield return [new Conv2dGeometry(3, 12, 30, 30, 12, 3, 3, 30, 30, 1, 1, 1, 1, 1, 1, 12)];
         yield return [new Conv2dGeometry(5, 8, 21, 21, 16, 3, 3, 11, 11, 2, 2, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(11, 64, 10, 10, 16, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(13, 48, 16, 16, 40, 1, 1, 16, 16, 1, 1, 0, 0, 1, 1, 1)];
     }
 
     [Theory]
