@@ -9,7 +9,8 @@ namespace Cnn.Autodiff.Kernels;
 /// <summary>
 /// Direct SIMD depthwise convolution (one input and one output channel per group) with unit horizontal
 /// stride: each output row is a sum over the kernel taps of shifted input rows times one weight, computed a
-/// vector of outputs at a time from a zero-padded copy of the plane. Its transpose with unit strides is a
+/// vector of outputs at a time from a zero-padded copy of the plane, or, for width-keeping 3x3 kernels with
+/// AVX-512, straight from the input (<see cref="DepthwiseRows"/>). Its transpose with unit strides is a
 /// depthwise forward convolution with the flipped kernel (see <see cref="Conv2dKernels.Transpose{T}(T[], T[], T[], T[], Conv2dGeometry)"/>).
 /// </summary>
 internal static unsafe class DepthwiseKernels
