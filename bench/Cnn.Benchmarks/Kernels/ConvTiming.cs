@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Cnn.Autodiff.Kernels;
 using Cnn.Benchmarks.E2E;
 
@@ -8,17 +6,18 @@ namespace Cnn.Benchmarks.Kernels;
 
 /// <summary>
 /// Kernel-only timing of the float32 convolution kernels (forward, transpose = input gradient, weight gradient) at
-/// batch 64 on the end-to-end 3x3 shapes: buffers allocated once and reused, medians (and minima) of many runs after a warm-up,
+/// batch 64 (or --batch) on the end-to-end shapes (the 3x3 convolutions, the depthwise 3x3 and the pointwise 1x1): buffers allocated once and reused, medians (and minima) of many runs after a warm-up,
 /// on 1 and 2 threads, against the measured FMA peak of that many threads.
-/// Usage: <c>conv-timing [--runs N] [--threads 1,2] [--filter text] [--cpu-time true]</c>; with <c>--cpu-time</c> the
+/// Usage: <c>conv-timing [--runs N] [--threads 1,2] [--filter text] [--cpu-time true] [--batch 64]</c>; with <c>--cpu-time</c> the
 /// times are the process's CPU time (all threads), steadier than wall time on a loaded machine.
 /// </summary>
 public static class ConvTiming
 {
-    private static readonly (string Name, int Cin, int Cout, int Size)[] Cases =
+    private static readonly (string Name, int Cin, int Cout, int Size, int Kernel, int Groups)[] Cases =
     [
-        ("3->32@32", 3, 32, 32), ("32->32@32", 32, 32, 32), ("32->64@16", 32, 64, 16), ("64->64@32", 64, 64, 32),
-        ("128->128@16", 128, 128, 16), ("256->256@8", 256, 256, 8),
+        ("3->32@32", 3, 32, 32, 3, 1), ("32->32@32", 32, 32, 32, 3, 1), ("32->64@16", 32, 64, 16, 3, 1),
+        ("64->64@32", 64, 64, 32, 3, 1), ("128->128@16", 128, 128, 16, 3, 1), ("256->256@8", 256, 256, 8, 3, 1),
+        ("dw64@32", 64, 64, 32, 3, 64), ("pw64->128@32", 64, 128, 32, 1, 1),
     ];
 
     public static int Run(string[] args)
@@ -27,6 +26,7 @@ public static class ConvTiming
         int[] threads = [1, 2];
         string filter = "";
         bool cpuTime = false;
+        int batch = 64;
         for (int i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
@@ -34,23 +34,24 @@ public static class ConvTiming
                 case "--threads": threads = args[i + 1].Split(',').Select(int.Parse).ToArray(); break;
                 case "--filter": filter = args[i + 1]; break;
                 case "--cpu-time": cpuTime = args[i + 1] == "true"; break;
+                case "--batch": batch = int.Parse(args[i + 1]); break;
                 default: throw new ArgumentException($"conv-timing: unknown option {args[i]}.");
             }
         foreach (int t in threads)
         {
             Parallelism.SetMaxThreads(t);
-            double peak = Peak(t);
+            double peak = Peak.Gflops(t, cpuTime);
             Console.WriteLine($"threads {t}: FMA peak {peak:F0} GFLOP/s");
             Console.WriteLine($"{"case",-14}{"kernel",-12}{"ms",9}{"GFLOP/s",9}{"% peak",8}{"min ms",9}{"% peak",8}");
-            foreach (var (name, cin, cout, size) in Cases)
+            foreach (var (name, cin, cout, size, k, groups) in Cases)
             {
                 if (!name.Contains(filter)) continue;
-                const int batch = 64;
-                var g = new Conv2dGeometry(batch, cin, size, size, cout, 3, 3, size, size, 1, 1, 1, 1, 1, 1, 1);
+                int pad = k / 2;
+                var g = new Conv2dGeometry(batch, cin, size, size, cout, k, k, size, size, 1, 1, pad, pad, 1, 1, groups);
                 var rnd = new Random(1);
                 float[] R(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)rnd.NextDouble() - 0.5f; return a; }
                 // Inputs stay as drawn: outputs go to their own buffers, so values do not grow run after run.
-                float[] x = R(batch * cin * size * size), w = R(cout * cin * 9), gy = R(batch * cout * size * size);
+                float[] x = R(batch * cin * size * size), w = R(cout * cin / groups * k * k), gy = R(batch * cout * size * size);
                 float[] y = new float[gy.Length], gx = new float[x.Length], gw = new float[w.Length];
                 double flops = 2.0 * g.MacsPerSample * batch, total = 0, totalMin = 0;
                 foreach (var (kernel, body) in new (string, Action)[]
@@ -90,39 +91,5 @@ public static class ConvTiming
         }
         Array.Sort(times);
         return (times[runs / 2], times[0]);
-    }
-
-    // GFLOP/s of `threads` threads running independent chains of 512-bit FMAs (24 accumulators each).
-    private static double Peak(int threads)
-    {
-        const long iters = 20_000_000;
-        double best = 0;
-        for (int rep = 0; rep < 5; rep++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => FmaLoop(iters));
-            double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            best = Math.Max(best, threads * iters * 12.0 * 16 * 2 / s / 1e9);
-        }
-        return best;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float FmaLoop(long iters)
-    {
-        var m = Vector512.Create(0.999999f);
-        var k = Vector512.Create(1e-7f);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default,
-            a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
-        for (long i = 0; i < iters; i++)
-        {
-            a0 = Vector512.FusedMultiplyAdd(a0, m, k); a1 = Vector512.FusedMultiplyAdd(a1, m, k);
-            a2 = Vector512.FusedMultiplyAdd(a2, m, k); a3 = Vector512.FusedMultiplyAdd(a3, m, k);
-            a4 = Vector512.FusedMultiplyAdd(a4, m, k); a5 = Vector512.FusedMultiplyAdd(a5, m, k);
-            a6 = Vector512.FusedMultiplyAdd(a6, m, k); a7 = Vector512.FusedMultiplyAdd(a7, m, k);
-            a8 = Vector512.FusedMultiplyAdd(a8, m, k); a9 = Vector512.FusedMultiplyAdd(a9, m, k);
-            a10 = Vector512.FusedMultiplyAdd(a10, m, k); a11 = Vector512.FusedMultiplyAdd(a11, m, k);
-        }
-        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
     }
 }

@@ -8,6 +8,7 @@ namespace Cnn.Autodiff.Kernels;
 /// 2-D convolution (cross-correlation), its transpose and its weight gradient on NCHW buffers. Depthwise
 /// convolutions with unit horizontal stride run direct SIMD loops (<see cref="DepthwiseKernels"/>), and so do
 /// forward convolutions with unit strides and fewer than 8 output channels per group (<see cref="FewChannelKernels"/>); the
+/// weight gradient of an unpadded 1x1 convolution with unit strides is a plain product per sample (<see cref="PointwiseKernels"/>); the
 /// others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
 /// forward convolution of its input with the flipped kernel (when that is depthwise or has at least 8 output
 /// channels per group), otherwise one <see cref="Gemm"/> per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
@@ -117,6 +118,7 @@ public static class Conv2dKernels
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.WeightGrad(x, gy, gw, g);
+        else if (PointwiseKernels.Applies(g)) PointwiseKernels.WeightGrad(x, gy, gw, g);
         else if (FewChannelKernels.WeightGradApplies(g)) FewChannelKernels.WeightGrad(x, gy, gw, g);
         else ConvGemm.WeightGrad(x, gy, gw, g);
     }

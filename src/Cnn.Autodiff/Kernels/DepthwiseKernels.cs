@@ -9,7 +9,8 @@ namespace Cnn.Autodiff.Kernels;
 /// <summary>
 /// Direct SIMD depthwise convolution (one input and one output channel per group) with unit horizontal
 /// stride: each output row is a sum over the kernel taps of shifted input rows times one weight, computed a
-/// vector of outputs at a time from a zero-padded copy of the plane. Its transpose with unit strides is a
+/// vector of outputs at a time from a zero-padded copy of the plane, or, for width-keeping 3x3 kernels with
+/// AVX-512, straight from the input (<see cref="DepthwiseRows"/>). Its transpose with unit strides is a
 /// depthwise forward convolution with the flipped kernel (see <see cref="Conv2dKernels.Transpose{T}(T[], T[], T[], T[], Conv2dGeometry)"/>).
 /// </summary>
 internal static unsafe class DepthwiseKernels
@@ -33,9 +34,10 @@ internal static unsafe class DepthwiseKernels
         int taps = g.KernelH * g.KernelW, planes = g.Batch * g.OutChannels;
         var offsets = TapOffsets(g, input);
         int items = Math.Min(planes, PlaneItems);
+        bool rows = DepthwiseRows.Applies(g);
         void Planes(int item)
         {
-            var padArray = input.Rent<T>(g);
+            var padArray = rows ? ZeroRow<T>(g) : input.Rent<T>(g);
             try
             {
                 fixed (T* px = x, pw = w, py = y, pad = padArray)
@@ -44,10 +46,15 @@ internal static unsafe class DepthwiseKernels
                     for (int p = (int)((long)item * planes / items), end = (int)((long)(item + 1) * planes / items); p < end; p++)
                     {
                         int c = p % g.OutChannels;
-                        T* src = input.Source(px + (nint)p * g.InPlane, pad, g);
                         T* wc = pw + (nint)c * taps;
                         T bias = b is null ? T.Zero : b[c];
                         T* yp = py + (nint)p * g.OutPlane;
+                        if (rows)
+                        {
+                            DepthwiseRows.Forward(px + (nint)p * g.InPlane, wc, bias, yp, pad, g);
+                            continue;
+                        }
+                        T* src = input.Source(px + (nint)p * g.InPlane, pad, g);
                         if (taps == 9) Plane3x3(src, input.Row * g.StrideH, off, wc, bias, yp, g.OutH, g.OutW);
                         else
                             for (int i = 0; i < g.OutH; i++)
@@ -130,9 +137,10 @@ internal static unsafe class DepthwiseKernels
         int chunks = Math.Max(1, Math.Min(g.Batch, WeightGradChunks));
         var offsets = TapOffsets(g, input);
         var partials = new T[chunks][];
+        bool rows = DepthwiseRows.Applies(g);
         void Chunk(int ch)
         {
-            var padArray = input.Rent<T>(g);
+            var padArray = rows ? ZeroRow<T>(g) : input.Rent<T>(g);
             var wide = new Vector512<T>[size];
             var narrow = new Vector256<T>[size];
             var scalar = new T[size];
@@ -148,8 +156,13 @@ internal static unsafe class DepthwiseKernels
                         for (int c = 0; c < channels; c++)
                         {
                             nint p = (nint)n * channels + c;
-                            T* src = input.Source(px + p * g.InPlane, pad, g);
                             int a = c * taps;
+                            if (rows)
+                            {
+                                DepthwiseRows.WeightGrad(px + p * g.InPlane, pg + p * g.OutPlane, pad, pw + a, g);
+                                continue;
+                            }
+                            T* src = input.Source(px + p * g.InPlane, pad, g);
                             if (taps == 9) Dots3x3(pg + p * g.OutPlane, src, input.Row * g.StrideH, off, g.OutH, g.OutW, pw + a, pn + a, ps + a);
                             else
                                 for (int t = 0; t < taps; t++)
@@ -221,6 +234,14 @@ internal static unsafe class DepthwiseKernels
         *scalar = s;
     }
 
+    // A zeroed buffer from the shared pool for the row of zeros of DepthwiseRows (returned like a padded-copy buffer).
+    private static T[] ZeroRow<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var zero = ArrayPool<T>.Shared.Rent(DepthwiseRows.ZeroRowLength<T>(g));
+        zero.AsSpan(0, DepthwiseRows.ZeroRowLength<T>(g)).Clear();
+        return zero;
+    }
+
     // The offset of tap (a, e) from the read of output column 0 of a row: a*dh rows and e*dw columns.
     private static nint[] TapOffsets(Conv2dGeometry g, ConvInput input)
     {
@@ -231,7 +252,7 @@ internal static unsafe class DepthwiseKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged, IFloatingPointIeee754<T> =>
+    internal static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged, IFloatingPointIeee754<T> =>
         typeof(T) == typeof(float)
             ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
             : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();

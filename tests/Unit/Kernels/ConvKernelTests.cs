@@ -249,18 +249,36 @@ public class ConvKernelTests
 
     // Depthwise (one channel per group) with unit horizontal stride takes the direct kernels: 3x3 and other
     // kernel sizes, widths with every vector tail (whole Vector512s, a Vector256, scalars), vertical stride
-    // and dilation, and batches above 8 (weight-gradient chunks).
+    // and dilation, and batches above 8 (weight-gradient chunks). Width-keeping 3x3 kernels read the input in
+    // place (DepthwiseRows): widths of whole vectors, a partial last vector, below one vector; rows above and
+    // below the input from vertical padding, stride and dilation.
     public static IEnumerable<object[]> DepthwiseGeometries()
     {
         yield return [new Conv2dGeometry(10, 5, 9, 37, 5, 3, 3, 9, 37, 1, 1, 1, 1, 1, 1, 5)];
         yield return [new Conv2dGeometry(3, 4, 11, 29, 4, 3, 3, 5, 27, 2, 1, 1, 0, 1, 2, 4)];
         yield return [new Conv2dGeometry(2, 3, 8, 40, 3, 5, 5, 8, 40, 1, 1, 2, 2, 1, 1, 3)];
         yield return [new Conv2dGeometry(12, 2, 6, 19, 2, 1, 3, 6, 17, 1, 1, 0, 0, 1, 1, 2)];
+        yield return [new Conv2dGeometry(9, 3, 6, 32, 3, 3, 3, 6, 32, 1, 1, 1, 1, 1, 1, 3)];
+        yield return [new Conv2dGeometry(2, 2, 11, 7, 2, 3, 3, 4, 7, 2, 1, 0, 1, 2, 1, 2)];
+        yield return [new Conv2dGeometry(1, 2, 5, 20, 2, 3, 3, 7, 20, 1, 1, 2, 1, 1, 1, 2)];
     }
 
     [Theory]
     [MemberData(nameof(DepthwiseGeometries))]
     public void Kernels_Depthwise_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 21);
+
+    // Unpadded 1x1 kernels with unit strides take the per-sample product for the weight gradient (PointwiseKernels):
+    // one sample, batches above the chunk count, groups, planes that are not a whole number of vectors.
+    public static IEnumerable<object[]> PointwiseGeometries()
+    {
+        yield return [new Conv2dGeometry(1, 16, 5, 37, 24, 1, 1, 5, 37, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(10, 8, 4, 9, 6, 1, 1, 4, 9, 1, 1, 0, 0, 1, 1, 2)];
+        yield return [new Conv2dGeometry(3, 40, 8, 8, 33, 1, 1, 8, 8, 1, 1, 0, 0, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(PointwiseGeometries))]
+    public void Kernels_Pointwise_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 51);
 
     // Fewer than 8 output channels per group with unit strides take the direct few-channel kernel, forward or as
     // the transpose's flipped forward (fewer than 8 input channels): channel tiles full and partial, widths with
@@ -285,6 +303,7 @@ public class ConvKernelTests
         yield return [new Conv2dGeometry(5, 8, 21, 21, 16, 3, 3, 11, 11, 2, 2, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(11, 64, 10, 10, 16, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(37, 32, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(13, 48, 16, 16, 40, 1, 1, 16, 16, 1, 1, 0, 0, 1, 1, 1)];
     }
 
     [Theory]
@@ -292,22 +311,14 @@ public class ConvKernelTests
     public void Kernels_OneThreadAndSeveral_EqualBitwise(Conv2dGeometry g)
     {
         float[] x = Random<float>(31, XSize(g)), w = Random<float>(32, WSize(g)), gy = Random<float>(33, YSize(g));
-        (float[] Y, float[] X, float[] W) Run(int threads)
+        (float[] Y, float[] X, float[] W) Run(int threads) => Threads.With(threads, () =>
         {
-            Parallelism.SetMaxThreads(threads);
-            try
-            {
-                float[] y = new float[YSize(g)], gx = new float[XSize(g)], gw = new float[WSize(g)];
-                Conv2dKernels.Forward(x, w, null, y, g);
-                Conv2dKernels.Transpose(gy, w, null, gx, g);
-                Conv2dKernels.WeightGrad(x, gy, gw, g);
-                return (y, gx, gw);
-            }
-            finally
-            {
-                Parallelism.SetMaxThreads(Environment.ProcessorCount);
-            }
-        }
+            float[] y = new float[YSize(g)], gx = new float[XSize(g)], gw = new float[WSize(g)];
+            Conv2dKernels.Forward(x, w, null, y, g);
+            Conv2dKernels.Transpose(gy, w, null, gx, g);
+            Conv2dKernels.WeightGrad(x, gy, gw, g);
+            return (y, gx, gw);
+        });
         var one = Run(1);
         var four = Run(4);
         Assert.Equal(one.Y, four.Y);

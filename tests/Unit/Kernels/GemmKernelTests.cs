@@ -158,20 +158,12 @@ public class GemmKernelTests
         var rnd = new Random(m + n + k);
         var a = Random<float>(rnd, m * k);
         var b = Random<float>(rnd, k * n);
-        float[] Run(int threads)
+        float[] Run(int threads) => Threads.With(threads, () =>
         {
-            Parallelism.SetMaxThreads(threads);
-            try
-            {
-                var c = new float[m * n];
-                Gemm.Multiply<float>(a, b, c, m, n, k, transA, transB);
-                return c;
-            }
-            finally
-            {
-                Parallelism.SetMaxThreads(Environment.ProcessorCount);
-            }
-        }
+            var c = new float[m * n];
+            Gemm.Multiply<float>(a, b, c, m, n, k, transA, transB);
+            return c;
+        });
         Assert.Equal(Run(1), Run(3));
         AssertMatchesNaive<float>(Math.Min(m, 70), n, k, transA, transB, accumulate: false, seed: 3);
     }

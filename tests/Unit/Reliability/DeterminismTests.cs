@@ -81,19 +81,7 @@ public sealed class DeterminismTests
         return p.Concat(state);
     }
 
-    private static ParamTree<Tensor> TrainFiveStepsWithThreads(int threads)
-    {
-        int before = Cnn.Autodiff.Kernels.Parallelism.MaxThreads;
-        Cnn.Autodiff.Kernels.Parallelism.SetMaxThreads(threads);
-        try
-        {
-            return TrainFiveSteps(seed: 3);
-        }
-        finally
-        {
-            Cnn.Autodiff.Kernels.Parallelism.SetMaxThreads(before);
-        }
-    }
+    private static ParamTree<Tensor> TrainFiveStepsWithThreads(int threads) => Threads.With(threads, () => TrainFiveSteps(seed: 3));
 
     [Fact]
     public async Task Training_TwoTrainingsAtOnce_SameAsOneAfterTheOther()
