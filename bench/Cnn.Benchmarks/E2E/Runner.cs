@@ -100,8 +100,8 @@ internal static class Runner
             if (epoch is not null) PrintEpoch(epoch, ourEpoch, skipped, torch, warmup);
             Console.WriteLine();
             Console.WriteLine($"Load average after the {t}-thread runs: {LoadAverage()}");
-            if (Busy())
-                Console.WriteLine($"WARNING: the load average exceeds the {Environment.ProcessorCount} cores: other processes competed for the CPU, so these timings (both sides) are unreliable; re-run on an idle machine.");
+            if (Busy(t))
+                Console.WriteLine($"WARNING: the load average exceeds the benchmark's own {t} thread(s): other processes competed for the CPU, so these timings (both sides) are unreliable; re-run on an idle machine.");
         }
         Console.WriteLine($"Peak working set of this process: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB " +
             "(compare it with PyTorch's above when both ran one case alone, e.g. --filter \"train resnet\" --threads 2).");
@@ -186,12 +186,13 @@ internal static class Runner
 
     private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
 
-    // Whether the 1-minute load average exceeds the number of cores.
-    private static bool Busy()
+    // Whether the 1-minute load average shows more than the benchmark's own threads (and half a task of noise)
+    // competing for the cores.
+    private static bool Busy(int ownThreads)
     {
         try
         {
-            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) > Environment.ProcessorCount;
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) > ownThreads + 0.5;
         }
         catch (IOException)
         {
