@@ -1,4 +1,5 @@
 using Cnn.Autodiff;
+using Cnn.Layers;
 
 namespace Cnn.Benchmarks.E2E;
 
@@ -11,7 +12,7 @@ internal sealed class Networks
     private const double LearningRate = 0.01;
 
     private readonly Func<IReadOnlyList<Var>, Var> _loss;
-    private readonly Tensor[] _params;
+    private Tensor[] _params;
 
     private Networks(Tensor[] parameters, Func<Networks, IReadOnlyList<Var>, Var> loss)
     {
@@ -64,13 +65,19 @@ internal sealed class Networks
         return [.. ps];
     }
 
-    /// <summary>One training step: the parameters become p - lr * dLoss/dp.</summary>
+    /// <summary>One training step: the parameters become p - lr * dLoss/dp (plain SGD, as a user would run it).</summary>
     public void Step()
     {
         var (_, grads) = Diff.ValueAndGrad(_loss, [.. _params.Select(p => new Var(p))], new DiffOptions(ReleaseIntermediates: true));
-        for (int i = 0; i < _params.Length; i++)
-            _params[i] = Op.Subtract(_params[i], grads[i] * LearningRate).Value;
+        var p = Tree(_params);
+        var (updated, _) = Sgd.Step(p, Tree(grads.Select(g => g.Value)), Sgd.Init(p));
+        _params = [.. updated.Values];
     }
+
+    private static readonly Sgd Sgd = new(LearningRate);
+
+    private static ParamTree<Tensor> Tree(IEnumerable<Tensor> values) =>
+        ParamTree.FromPairs(values.Select((t, i) => KeyValuePair.Create($"p{i}", t)));
 
     // conv 3->32 k3 p1, relu, maxpool 2, conv 32->64 k3 p1, relu, maxpool 2, flatten, linear 4096->512, relu, linear 512->10
     private Var CifarLoss(IReadOnlyList<Var> p)
