@@ -106,12 +106,13 @@ public static class Diff
 
     private static readonly Pullback InputPullback = (g, _, _) => [g];
 
-    // The bookkeeping that recycles the backward pass's dead arrays (and with releaseForward the forward
-    // values'); none when the backward pass is itself recorded.
-    private static BufferLedger? Ledger(Recording rec, bool releaseForward)
+    // The bookkeeping that recycles the backward pass's dead arrays, and the forward values' when the function
+    // was recorded with ReleaseIntermediates (never for Vjp, whose pullback may run again); none when the backward
+    // pass is itself recorded.
+    private static BufferLedger? Ledger(Recording rec)
     {
         if (rec.CreateGraph) return null;
-        var ledger = new BufferLedger(releaseForward && rec.Forward is not null);
+        var ledger = new BufferLedger(rec.Forward is not null);
         if (ledger.ReleaseForward)
         {
             ledger.Own(rec.Forward!);
@@ -120,7 +121,7 @@ public static class Diff
         return ledger;
     }
 
-    private static Var[] Backward(Recording rec, Var? seed, bool releaseForward = false)
+    private static Var[] Backward(Recording rec, Var? seed)
     {
         var y = rec.Output;
         if (seed is null)
@@ -137,7 +138,7 @@ public static class Diff
         var grads = new Var[rec.Inputs.Length];
         Var?[]? ct = null;
         if (y.Tape == rec.Tape && y.Index >= rec.Inputs[0].Index)
-            ct = rec.Tape.Backward(y, seed, rec.Inputs[0].Index, rec.CreateGraph, Ledger(rec, releaseForward));
+            ct = rec.Tape.Backward(y, seed, rec.Inputs[0].Index, rec.CreateGraph, Ledger(rec));
         for (int i = 0; i < grads.Length; i++)
         {
             var x = rec.Inputs[i];
@@ -151,6 +152,6 @@ public static class Diff
     {
         if (xs.Length == 0) throw new ArgumentException("Differentiation needs at least one input.");
         var rec = Record(f, xs, options ?? DiffOptions.Default);
-        return (rec.Value, Backward(rec, seed: null, releaseForward: true));
+        return (rec.Value, Backward(rec, seed: null));
     }
 }

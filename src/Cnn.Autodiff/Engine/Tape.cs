@@ -59,12 +59,11 @@ public sealed class Tape
     /// cotangents in a local array indexed by tape position. With <paramref name="createGraph"/> the
     /// pullbacks see the recorded Vars, so the cotangents they return are recorded too and can be
     /// differentiated again; without it they see constants and compute plain values, and, given a
-    /// <paramref name="ledger"/>, the arrays of consumed cotangents and of the pullbacks' temporaries (and,
+    /// <paramref name="ledger"/> (null with <paramref name="createGraph"/>), the arrays of consumed cotangents and of the pullbacks' temporaries (and,
     /// when it says so, of forward values no longer needed) are recycled as soon as they are dead.
     /// </summary>
-    internal Var?[] Backward(Var y, Var seed, int stop, bool createGraph, BufferLedger? ledger = null)
+    internal Var?[] Backward(Var y, Var seed, int stop, bool createGraph, BufferLedger? ledger)
     {
-        if (createGraph) ledger = null;
         int end = Count;
         var ct = new Var?[end];
         ct[y.Index] = seed;

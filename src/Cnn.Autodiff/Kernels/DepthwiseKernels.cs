@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static Cnn.Autodiff.Kernels.Simd;
 
 namespace Cnn.Autodiff.Kernels;
 
@@ -250,16 +251,4 @@ internal static unsafe class DepthwiseKernels
             for (int e = 0; e < g.KernelW; e++) off[t++] = a * g.DilationH * input.Row + e * g.DilationW;
         return off;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float)
-            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
-            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> acc) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float)
-            ? Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
-            : Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
 }

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static Cnn.Autodiff.Kernels.Simd;
 
 namespace Cnn.Autodiff.Kernels;
 
@@ -45,15 +46,15 @@ internal static unsafe class DepthwiseRows
                 var n0 = Load(r0, k + 1, full, vecs, tail);
                 var n1 = Load(r1, k + 1, full, vecs, tail);
                 var n2 = Load(r2, k + 1, full, vecs, tail);
-                var acc = DepthwiseKernels.Fma(w0, Left(p0, c0), b);
+                var acc = Fma(w0, Left(p0, c0), b);
                 var acc1 = w3 * Left(p1, c1);
                 var acc2 = w6 * Left(p2, c2);
-                acc = DepthwiseKernels.Fma(w1, c0, acc);
-                acc1 = DepthwiseKernels.Fma(w4, c1, acc1);
-                acc2 = DepthwiseKernels.Fma(w7, c2, acc2);
-                acc = DepthwiseKernels.Fma(w2, Right(c0, n0), acc);
-                acc1 = DepthwiseKernels.Fma(w5, Right(c1, n1), acc1);
-                acc2 = DepthwiseKernels.Fma(w8, Right(c2, n2), acc2);
+                acc = Fma(w1, c0, acc);
+                acc1 = Fma(w4, c1, acc1);
+                acc2 = Fma(w7, c2, acc2);
+                acc = Fma(w2, Right(c0, n0), acc);
+                acc1 = Fma(w5, Right(c1, n1), acc1);
+                acc2 = Fma(w8, Right(c2, n2), acc2);
                 acc = acc + acc1 + acc2;
                 Store(acc, y, k, full, tail);
                 p0 = c0; c0 = n0; p1 = c1; c1 = n1; p2 = c2; c2 = n2;
@@ -82,15 +83,15 @@ internal static unsafe class DepthwiseRows
                 var n0 = Load(r0, k + 1, full, vecs, tail);
                 var n1 = Load(r1, k + 1, full, vecs, tail);
                 var n2 = Load(r2, k + 1, full, vecs, tail);
-                a0 = DepthwiseKernels.Fma(v, Left(p0, c0), a0);
-                a1 = DepthwiseKernels.Fma(v, c0, a1);
-                a2 = DepthwiseKernels.Fma(v, Right(c0, n0), a2);
-                a3 = DepthwiseKernels.Fma(v, Left(p1, c1), a3);
-                a4 = DepthwiseKernels.Fma(v, c1, a4);
-                a5 = DepthwiseKernels.Fma(v, Right(c1, n1), a5);
-                a6 = DepthwiseKernels.Fma(v, Left(p2, c2), a6);
-                a7 = DepthwiseKernels.Fma(v, c2, a7);
-                a8 = DepthwiseKernels.Fma(v, Right(c2, n2), a8);
+                a0 = Fma(v, Left(p0, c0), a0);
+                a1 = Fma(v, c0, a1);
+                a2 = Fma(v, Right(c0, n0), a2);
+                a3 = Fma(v, Left(p1, c1), a3);
+                a4 = Fma(v, c1, a4);
+                a5 = Fma(v, Right(c1, n1), a5);
+                a6 = Fma(v, Left(p2, c2), a6);
+                a7 = Fma(v, c2, a7);
+                a8 = Fma(v, Right(c2, n2), a8);
                 p0 = c0; c0 = n0; p1 = c1; c1 = n1; p2 = c2; c2 = n2;
             }
         }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static Cnn.Autodiff.Kernels.Simd;
 
 namespace Cnn.Autodiff.Kernels;
 
@@ -313,10 +314,4 @@ internal static unsafe class FewChannelKernels
         acc[7] = a7; acc[16] = b7;
         acc[8] = a8; acc[17] = b8;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float)
-            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
-            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static Cnn.Autodiff.Kernels.Simd;
 
 namespace Cnn.Autodiff.Kernels;
 
@@ -78,12 +79,6 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         v0.Store(c);
         v1.Store(c1);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> acc) =>
-        typeof(T) == typeof(float)
-            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
-            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
 }
 
 /// <summary>The 256-bit micro-kernel: 6 rows by 2 Vector256 columns, 12 accumulators (fits 16 registers).</summary>
@@ -132,10 +127,4 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
         v0.Store(c);
         v1.Store(c1);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> acc) =>
-        typeof(T) == typeof(float)
-            ? Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>()
-            : Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
 }
