@@ -32,6 +32,14 @@ internal abstract record Case(string Name)
     protected static string TorchType(DType dtype) => dtype == DType.Float64 ? "float64" : "float32";
 
     protected static Tensor Random(int seed, params int[] shape) => Tensor.RandomNormal(Rng.Seed(seed), shape);
+
+    // NOTE: one run of an op case is its call inside a TensorScope that keeps nothing, so its outputs' arrays serve
+    // the next run, as PyTorch's allocator reuses the memory of the outputs it frees when the run drops them.
+    protected static Action InScope(Action run) => () =>
+    {
+        using var scope = TensorScope.Begin();
+        run();
+    };
 }
 
 /// <summary>
@@ -50,7 +58,7 @@ internal sealed record MatMulCase(int N, bool NewOutput, DType DType = DType.Flo
     public override Action Prepare()
     {
         Var a = Random(1, N, N).Cast(DType), b = Random(2, N, N).Cast(DType);
-        if (NewOutput) return () => Op.MatMul(a, b);
+        if (NewOutput) return InScope(() => Op.MatMul(a, b));
         if (DType == DType.Float64) return Product(a.Value.ToDoubleArray(), b.Value.ToDoubleArray());
         return Product(a.Value.ToFloatArray(), b.Value.ToFloatArray());
     }
@@ -86,13 +94,13 @@ internal sealed record ConvCase(string Label, int Batch, int Cin, int Cout, int 
     {
         Var x = Random(1, Batch, Cin, Size, Size).Cast(DType), w = Random(2, Cout, Cin / Groups, Kernel, Kernel).Cast(DType);
         var options = Conv2dOptions.Create(1, Pad, 1, Groups);
-        if (!Backward) return () => Op.Conv2d(x, w, null, options);
+        if (!Backward) return InScope(() => Op.Conv2d(x, w, null, options));
         Var gy = Random(3, Batch, Cout, Out, Out).Cast(DType);
-        return () =>
+        return InScope(() =>
         {
             var (_, pullback) = Diff.Vjp(xs => Op.Conv2d(xs[0], xs[1], null, options), x, w);
             pullback(gy);
-        };
+        });
     }
 }
 

@@ -65,13 +65,17 @@ internal sealed class Networks
         return [.. ps];
     }
 
-    /// <summary>One training step: the parameters become p - lr * dLoss/dp (plain SGD, as a user would run it).</summary>
+    /// <summary>
+    /// One training step: the parameters become p - lr * dLoss/dp (plain SGD, as a user would run it), inside a
+    /// TensorScope that keeps the new parameters, so the gradients' arrays serve the next step.
+    /// </summary>
     public void Step()
     {
+        using var scope = TensorScope.Begin();
         var (_, grads) = Diff.ValueAndGrad(_loss, [.. _params.Select(p => new Var(p))], new DiffOptions(ReleaseIntermediates: true));
         var p = Tree(_params);
         var (updated, _) = Sgd.Step(p, Tree(grads.Select(g => g.Value)), Sgd.Init(p));
-        _params = [.. updated.Values];
+        _params = [.. scope.Keep([.. updated.Values])];
     }
 
     private static readonly Sgd Sgd = new(LearningRate);

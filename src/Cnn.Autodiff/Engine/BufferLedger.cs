@@ -63,6 +63,10 @@ internal sealed class BufferLedger(bool releaseForward)
     private void Free(TensorStorage s)
     {
         _owned.Remove(s);
-        Buffers.Recycle(s.Release());
+        Buffers.Recycle(s.Release(Because));
     }
+
+    private const string Because =
+        "an intermediate value of a differentiation run with DiffOptions.ReleaseIntermediates, and its memory " +
+        "has been reused. Keep a copy (Tensor.Copy) inside the differentiated function, or differentiate without ReleaseIntermediates.";
 }

@@ -84,16 +84,22 @@ internal static class Buffers
 
     /// <summary>
     /// Starts noting, on this thread, the pooled-size tensors that kernels create, until the scope is disposed.
-    /// Scopes nest: the innermost one notes.
+    /// Scopes nest: the innermost one notes, and so does the innermost scope of a <see cref="TensorScope"/>
+    /// around it (<paramref name="user"/> marks that one).
     /// </summary>
-    internal static BufferScope Track() => _scope = new BufferScope(_scope);
+    internal static BufferScope Track(bool user = false) => _scope = new BufferScope(_scope, user);
+
+    /// <summary>The innermost active scope on this thread, or null.</summary>
+    internal static BufferScope? Current => _scope;
 
     internal static void EndScope(BufferScope scope) => _scope = scope.Outer;
 
-    /// <summary>Notes a tensor's storage in the active scope when its array came from <see cref="Uninitialized{T}"/> or <see cref="Zeroed{T}"/>.</summary>
+    /// <summary>Notes a tensor's storage in the active scopes when its array came from <see cref="Uninitialized{T}"/> or <see cref="Zeroed{T}"/>.</summary>
     internal static void Adopt(TensorStorage storage)
     {
-        if (_scope is { } s && s.Rented.Remove(storage.Data!)) s.Created.Add(storage);
+        if (_scope is not { } s || !s.Rented.Remove(storage.Data!)) return;
+        s.Created.Add(storage);
+        if (s.User is { } u && u != s) u.Created.Add(storage);
     }
 
     private static T[]? Take<T>(int length) where T : unmanaged
@@ -120,9 +126,14 @@ internal static class Buffers
 }
 
 /// <summary>The pooled-size tensor storages created on one thread while the scope was active.</summary>
-internal sealed class BufferScope(BufferScope? outer) : IDisposable
+internal sealed class BufferScope(BufferScope? outer, bool user) : IDisposable
 {
     internal BufferScope? Outer { get; } = outer;
+
+    /// <summary>The innermost scope of a <see cref="TensorScope"/> that encloses this one (this one included), or null.</summary>
+    internal BufferScope? User => user ? this : _enclosingUser;
+
+    private readonly BufferScope? _enclosingUser = outer?.User;
 
     /// <summary>Arrays handed out but not yet wrapped in a tensor.</summary>
     internal HashSet<Array> Rented { get; } = new(ReferenceEqualityComparer.Instance);

@@ -48,9 +48,7 @@ public sealed partial class Tensor
 
     // The elements, or an exception that says why they are gone.
     private Array Data => _storage.Data ?? throw new InvalidOperationException(
-        $"This {DType.ShortName()}{Shape} tensor was an intermediate value of a differentiation run with " +
-        "DiffOptions.ReleaseIntermediates, and its memory has been reused. Keep a copy (Tensor.Copy) inside " +
-        "the differentiated function, or differentiate without ReleaseIntermediates.");
+        $"This {DType.ShortName()}{Shape} tensor was {_storage.ReleasedBecause}");
 
     /// <summary>The elements, read-only, as <typeparamref name="T"/> (float for f32, double for f64).</summary>
     public ReadOnlySpan<T> Span<T>() where T : unmanaged =>
