@@ -75,7 +75,7 @@ internal sealed class Networks
         var (_, grads) = Diff.ValueAndGrad(_loss, [.. _params.Select(p => new Var(p))], new DiffOptions(ReleaseIntermediates: true));
         var p = Tree(_params);
         var (updated, _) = Sgd.Step(p, Tree(grads.Select(g => g.Value)), Sgd.Init(p));
-        _params = [.. scope.Keep([.. updated.Values])];
+        _params = [.. scope.Keep(updated).Values];
     }
 
     private static readonly Sgd Sgd = new(LearningRate);

@@ -11,8 +11,10 @@ namespace Cnn.Autodiff;
 /// for (int step = 0; step &lt; steps; step++)
 /// {
 ///     using var scope = TensorScope.Begin();
-///     var (value, grads) = Diff.ValueAndGrad(loss, parameters);
-///     parameters = scope.Keep(Update(parameters, grads));
+///     var (value, grads) = Diff.ValueAndGrad(lossOf, parameters);
+///     (parameters, state) = sgd.Step(parameters, grads, state);
+///     scope.Keep(parameters);
+///     scope.Keep(state.Flatten());
 /// }
 /// </code>
 /// </example>
@@ -56,11 +58,18 @@ public sealed class TensorScope : IDisposable
     }
 
     /// <summary>Keeps every tensor of <paramref name="tensors"/> past the end of this scope.</summary>
-    public IReadOnlyList<Tensor> Keep(IReadOnlyList<Tensor> tensors)
+    public void Keep(IEnumerable<Tensor> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         foreach (var t in tensors) Keep(t);
-        return tensors;
+    }
+
+    /// <summary>Keeps every tensor of <paramref name="tree"/> (e.g. new parameters) past the end of this scope.</summary>
+    public ParamTree<Tensor> Keep(ParamTree<Tensor> tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        Keep(tree.Values);
+        return tree;
     }
 
     /// <summary>Ends the scope: releases the tensors created in it that were not kept. Ending it again does nothing.</summary>

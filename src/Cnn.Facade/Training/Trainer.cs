@@ -113,6 +113,9 @@ public static class Trainer
             double secondsBefore = _c.Seconds;
             foreach (var (x, y) in _loader.Epoch(_c.Epoch).Skip(_c.StepInEpoch))
             {
+                // NOTE: a step runs in a scope that keeps only what outlives it (parameters, model state, optimizer
+                // buffers), so the arrays of its gradients and output serve the next step instead of fresh ones.
+                using var scope = TensorScope.Begin();
                 var stateBefore = _model.State;
                 double lr = _opt.LearningRate;
                 var step = _model.ValueAndGrad(x, y, _o.Loss, _dropoutKeys.Fold(_c.GlobalStep));
@@ -122,6 +125,9 @@ public static class Trainer
                     throw Diverged(step.Loss, lr);
                 }
                 _opt.Step(step.Grads);
+                scope.Keep(_model.Parameters);
+                scope.Keep(_model.State);
+                scope.Keep(_opt.State.Flatten());
                 _c.LastLearningRate = lr;
                 _c.LossSum += step.Loss * y.Length;
                 _c.Hits += EvalAccumulator.Score(step.Output, y, 1).Hits;

@@ -68,8 +68,8 @@ public sealed record Adam : IOptimizer
             int n = p.Length;
             TE[]? scratch = null;
             var d = Trees.DecayedGradient(g.Span<TE>(), p, L2, ref scratch);
-            var m = new TE[n];
-            var v = new TE[n];
+            var m = Buffers.Uninitialized<TE>(n);
+            var v = Buffers.Uninitialized<TE>(n);
             TensorPrimitives.Multiply(d, TE.CreateTruncating(1 - Beta1), m);
             TensorPrimitives.MultiplyAdd(b[0].Span<TE>(), TE.CreateTruncating(Beta1), m, m);
             TensorPrimitives.Multiply(d, d, v);
@@ -81,13 +81,13 @@ public sealed record Adam : IOptimizer
             TE[]? vmax = null;
             if (Amsgrad)
             {
-                vmax = new TE[n];
+                vmax = Buffers.Uninitialized<TE>(n);
                 TensorPrimitives.Max(b[2].Span<TE>(), v, vmax);
                 second = vmax;
             }
             double stepSize = Lr / (1 - Math.Pow(Beta1, Step));
             double bias2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Step));
-            var y = new TE[n];
+            var y = Buffers.Uninitialized<TE>(n);
             TensorPrimitives.Sqrt(second, y);
             TensorPrimitives.Divide(y, TE.CreateTruncating(bias2Sqrt), y);
             TensorPrimitives.Add(y, TE.CreateTruncating(Eps), y);

@@ -40,14 +40,14 @@ public static class Clip
 
     private static Tensor Scale<T>(Tensor g, double factor) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[g.Size];
+        var y = Buffers.Uninitialized<T>(g.Size);
         TensorPrimitives.Multiply(g.Span<T>(), T.CreateTruncating(factor), y);
         return Tensor.Own(y, g.Shape);
     }
 
     private static Tensor Clamp<T>(Tensor g, double clipValue) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[g.Size];
+        var y = Buffers.Uninitialized<T>(g.Size);
         var v = T.CreateTruncating(clipValue);
         TensorPrimitives.Clamp(g.Span<T>(), -v, v, y);
         return Tensor.Own(y, g.Shape);

@@ -65,16 +65,16 @@ public sealed record RmsProp : IOptimizer
         var oneMinusAlpha = T.CreateTruncating(1 - Alpha);
         var negLr = T.CreateTruncating(-lr);
 
-        var s = new T[n];
+        var s = Buffers.Uninitialized<T>(n);
         TensorPrimitives.Multiply(d, d, s);
         TensorPrimitives.Multiply(s, oneMinusAlpha, s);
         TensorPrimitives.MultiplyAdd(b[0].Span<T>(), alpha, s, s);
 
-        var y = new T[n];
+        var y = Buffers.Uninitialized<T>(n);
         T[]? a = null;
         if (Centered)
         {
-            a = new T[n];
+            a = Buffers.Uninitialized<T>(n);
             TensorPrimitives.Multiply(d, oneMinusAlpha, a);
             TensorPrimitives.MultiplyAdd(b[^1].Span<T>(), alpha, a, a);
             TensorPrimitives.Multiply(a, a, y);
@@ -88,7 +88,7 @@ public sealed record RmsProp : IOptimizer
         T[]? buf = null;
         if (Momentum > 0)
         {
-            buf = new T[n];
+            buf = Buffers.Uninitialized<T>(n);
             TensorPrimitives.Divide(d, y, buf);
             TensorPrimitives.MultiplyAdd(b[1].Span<T>(), T.CreateTruncating(Momentum), buf, buf);
             TensorPrimitives.MultiplyAdd(buf, negLr, p, y);

@@ -58,7 +58,7 @@ public sealed record Sgd : IOptimizer
         var p = x.Span<T>();
         T[]? scratch = null;
         var d = Trees.DecayedGradient(g.Span<T>(), p, WeightDecay, ref scratch);
-        var y = new T[p.Length];
+        var y = Buffers.Uninitialized<T>(p.Length);
         var negLr = T.CreateTruncating(-lr);
         Tensor[] buffers = [];
         if (Momentum == 0)
@@ -68,7 +68,7 @@ public sealed record Sgd : IOptimizer
         else
         {
             var mu = T.CreateTruncating(Momentum);
-            var buf = new T[p.Length];
+            var buf = Buffers.Uninitialized<T>(p.Length);
             if (first)
                 d.CopyTo(buf);
             else

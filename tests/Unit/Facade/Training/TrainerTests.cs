@@ -40,6 +40,25 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Fit_ParametersAndAdamBuffersOfPooledSize_SurviveTheStepsScopes()
+    {
+        // The 64 x 512 weight and Adam's two buffers for it are large enough to be recycled, so every step's
+        // scope must keep them; the checkpoints read them at each epoch's end, and a second run must agree bit for bit.
+        static Sequential Wide() => new(new Flatten(), new Linear(64, 512), new ReLU(), new Linear(512, 4));
+        using var dir = new TempDirectory();
+        var model = new Model(Wide(), seed: 0);
+        var history = Trainer.Fit(model, Train, Validation, Options(dir.Root) with { Epochs = 2 });
+        var again = new Model(Wide(), seed: 0);
+        Trainer.Fit(again, Train, Validation, Options() with { Epochs = 2 });
+
+        Assert.True(TreesBitEqual(model.Parameters, again.Parameters));
+        Assert.True(history.Epochs[^1].ValidationAccuracy >= 0.9, $"validation accuracy {history.Epochs[^1].ValidationAccuracy}");
+        var resumed = new Optimizer(new Model(Wide(), seed: 3), new Adam(1e-2));
+        resumed.Load(history.LastCheckpoint!);
+        Assert.Equal(2 * 8, resumed.StepCount);
+    }
+
+    [Fact]
     public void Fit_MetricStalls_EarlyStoppingAfterPatience()
     {
         // A zero learning rate never changes the parameters of a network without batch norm, so validation loss never improves after epoch 1.
