@@ -66,12 +66,13 @@ internal static class Runner
                     data = args[++i];
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: e2e [--threads N] [--quick] [--cpu-time] [--filter TEXT] [--data DIR]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: e2e [--threads N] [--quick] [--cpu-time] [--filter TEXT|TEXT...] [--data DIR]");
                     return 2;
             }
         }
         int warmup = quick ? 2 : 3, reps = quick ? 3 : 10;
-        bool Selected(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
+        // A case runs when its name contains one of the filter's '|'-separated parts.
+        bool Selected(string name) => filter is null || filter.Split('|').Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
         var cases = Cases().Where(c => Selected(c.Name)).ToList();
         var epoch = Selected(FashionEpoch.Name) ? FashionEpoch.Create(data) : null;
         var counts = threads is int tc ? new[] { tc } : new[] { 1, 2 };
