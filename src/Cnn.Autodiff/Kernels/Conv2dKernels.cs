@@ -120,6 +120,7 @@ public static class Conv2dKernels
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.WeightGrad(x, gy, gw, g);
         else if (PointwiseKernels.Applies(g)) PointwiseKernels.WeightGrad(x, gy, gw, g);
         else if (FewChannelKernels.WeightGradApplies(g)) FewChannelKernels.WeightGrad(x, gy, gw, g);
+        else if (Conv3x3WeightGrad.Applies(g)) Conv3x3WeightGrad.Run(x, gy, gw, g);
         else ConvGemm.WeightGrad(x, gy, gw, g);
     }
 
