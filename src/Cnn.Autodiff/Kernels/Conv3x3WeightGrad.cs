@@ -28,9 +28,11 @@ internal static unsafe class Conv3x3WeightGrad
     // About this many work items (an even number, so that two threads get equal shares).
     private const int Items = 8;
 
-    // Output positions (of one or more samples) each register tile sums before it is added to memory: 256 positions of
-    // 32 floats of gy are 32 KiB, which stay in L1 while every input channel reads them.
+    // Output positions (of one or more samples) each register tile sums before it is added to memory.
     private const int Depth = 256;
+
+    // Elements of gw the batch chunks' partials may take together (4 MiB of float32).
+    private const int PartialBudget = 1 << 20;
 
     /// <summary>Whether <see cref="Run{T}"/> computes the weight gradient of geometry <paramref name="g"/>.</summary>
     // NOTE: below 16 output channels most of each 2-vector block would be zero rows; the implicit GEMM does better.
@@ -53,11 +55,13 @@ internal static unsafe class Conv3x3WeightGrad
 
         public void Run(T[] x, T[] gy, T[] gw)
         {
-            _ranges = Math.Min(_blocks, Items);
-            _chunks = Math.Clamp((Items + _ranges - 1) / _ranges, 1, g.Batch);
-            // Samples prepared and summed together: enough for Depth positions (one when a plane has that many).
-            _group = Math.Clamp(Depth / g.OutPlane, 1, (g.Batch + _chunks - 1) / _chunks);
             int size = g.OutChannels * g.PatchSize;
+            // Batch chunks first (every sample is read by one item), as many as the partials' budget allows ...
+            _chunks = Math.Clamp(PartialBudget / size, 1, Math.Min(Items, g.Batch));
+            // ... then ranges of output-channel blocks (each reads all of its samples' inputs).
+            _ranges = Math.Min(_blocks, (Items + _chunks - 1) / _chunks);
+            // Samples summed together: enough for Depth positions (one when a plane has that many).
+            _group = Math.Clamp(Depth / g.OutPlane, 1, (g.Batch + _chunks - 1) / _chunks);
             _partials = new T[_chunks][];
             _partials[0] = gw;
             try
@@ -85,12 +89,10 @@ internal static unsafe class Conv3x3WeightGrad
             int r = item / _chunks, ch = item % _chunks, mr = Mr, patch = g.PatchSize, plane = g.OutPlane;
             int b0 = _blocks * r / _ranges, b1 = _blocks * (r + 1) / _ranges, k0 = b0 * mr, k1 = Math.Min(g.OutChannels, b1 * mr);
             int n0 = (int)((long)g.Batch * ch / _chunks), n1 = (int)((long)g.Batch * (ch + 1) / _chunks);
-            int width = (b1 - b0) * mr, copy = _l.CopySize(g);
-            nint xStride = (nint)g.InChannels * _l.Plane, aStride = (nint)plane * mr;
-            // Rows per register tile: the whole plane when samples are grouped, else about Depth positions.
-            int rows = _group > 1 ? g.OutH : Math.Clamp(Depth / g.OutW, 1, g.OutH);
+            int width = (b1 - b0) * mr, window = (int)(_l.Padded ? _l.Plane : 0);
+            nint aStride = (nint)plane * mr;
             var accArray = ArrayPool<T>.Shared.Rent(patch * width);
-            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, _group * copy));
+            var padArray = ArrayPool<T>.Shared.Rent(Math.Max(1, _group * window));
             var aArray = ArrayPool<T>.Shared.Rent((b1 - b0) * _group * plane * mr);
             var colsArray = ArrayPool<nint>.Shared.Rent(patch);
             try
@@ -98,19 +100,12 @@ internal static unsafe class Conv3x3WeightGrad
                 fixed (T* acc = accArray, pad = padArray, ap = aArray)
                 {
                     new Span<T>(acc, patch * width).Clear();
-                    new Span<T>(pad, _group * copy).Clear();
+                    new Span<T>(pad, _group * window).Clear();
                     T** src = stackalloc T*[mr];
                     for (int n = n0; n < n1; n += _group)
                     {
                         int count = Math.Min(_group, n1 - n);
-                        // The samples' readable inputs, xStride apart (in pad, or x itself when no tap falls outside it) ...
-                        T* xs = null;
-                        for (int s = 0; s < count; s++)
-                        {
-                            T* p = _l.Source(_x + (nint)(n + s) * g.InChannels * g.InPlane, pad + (nint)s * copy, g);
-                            if (s == 0) xs = p;
-                        }
-                        // ... and their output gradients, block by block: [count, plane, Mr], rows past OutChannels zero.
+                        // The samples' output gradients, block by block: [count, plane, Mr], rows past OutChannels zero.
                         for (int b = b0; b < b1; b++)
                             for (int s = 0; s < count; s++)
                             {
@@ -118,15 +113,21 @@ internal static unsafe class Conv3x3WeightGrad
                                 for (int i = 0; i < h; i++) src[i] = _gy + ((nint)(n + s) * g.OutChannels + b * mr + i) * plane;
                                 Gemm.Interleave(src, h, plane, ap + ((nint)(b - b0) * _group + s) * aStride, mr);
                             }
-                        for (int b = b0; b < b1; b++)
-                            for (int i0 = 0; i0 < g.OutH; i0 += rows)
+                        for (int c = 0; c < g.InChannels; c++)
+                        {
+                            // Channel c of the samples, readable by every tap: x itself, or copied into pad with zeros around.
+                            T* xc = _x + ((nint)n * g.InChannels + c) * g.InPlane;
+                            nint xStride = (nint)g.InChannels * g.InPlane;
+                            if (_l.Padded)
                             {
-                                int h = Math.Min(rows, g.OutH - i0);
-                                T* a = ap + (nint)(b - b0) * _group * aStride + (nint)i0 * g.OutW * mr;
-                                for (int c = 0; c < g.InChannels; c++)
-                                    Tile(a, aStride, xs + c * _l.Plane + i0 * _l.Row, xStride, count, h, g.OutW, _l.Row,
-                                        acc + (nint)c * 9 * width + (b - b0) * mr, width);
+                                for (int s = 0; s < count; s++) _l.CopyPlane(xc + s * xStride, pad + (nint)s * window, g);
+                                xc = pad;
+                                xStride = window;
                             }
+                            for (int b = b0; b < b1; b++)
+                                Tile(ap + (nint)(b - b0) * _group * aStride, aStride, xc, xStride, count, g.OutH, g.OutW, _l.Row,
+                                    acc + (nint)c * 9 * width + (b - b0) * mr, width);
+                        }
                     }
                     // gw[k, p] (or the chunk's partial) = acc[p, k - k0]
                     fixed (T* pw = _partials[ch])
@@ -164,7 +165,7 @@ internal static unsafe class Conv3x3WeightGrad
                 for (int i = 0; i < h; i++, r0 += row)
                 {
                     T* r1 = r0 + row, r2 = r1 + row;
-                    for (int j = 0; j < ow; j++, ap += 2 * v)
+                    for (nint j = 0; j < ow; j++, ap += 2 * v)
                     {
                         var a0 = Vector512.Load(ap);
                         var a1 = Vector512.Load(ap + v);
