@@ -8,8 +8,9 @@ namespace Cnn.Autodiff.Kernels;
 /// 2-D convolution (cross-correlation), its transpose and its weight gradient on NCHW buffers. Depthwise
 /// convolutions with unit horizontal stride run direct SIMD loops (<see cref="DepthwiseKernels"/>), and so do
 /// forward convolutions with unit strides and fewer than 8 output channels per group (<see cref="FewChannelKernels"/>); the
-/// weight gradient of an unpadded 1x1 convolution with unit strides is a plain product per sample (<see cref="PointwiseKernels"/>); the
-/// others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
+/// weight gradient of an unpadded 1x1 convolution with unit strides is a plain product per sample (<see cref="PointwiseKernels"/>), and
+/// that of an ungrouped 3x3 convolution with unit strides and more than 16 output channels runs register tiles over the
+/// padded input in place (<see cref="Conv3x3WeightGrad"/>); the others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
 /// forward convolution of its input with the flipped kernel (when that is depthwise or has at least 8 output
 /// channels per group), otherwise one <see cref="Gemm"/> per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
 /// element is computed in an order fixed by the sizes alone, so the results do not depend on the thread count.
@@ -113,13 +114,14 @@ public static class Conv2dKernels
     /// <param name="x">[Batch, InChannels, InH, InW]</param>
     /// <param name="gy">[Batch, OutChannels, OutH, OutW]</param>
     /// <param name="gw">[OutChannels, InChannels/Groups, KernelH, KernelW], overwritten.</param>
-    /// <remarks>The batch is cut into at most <c>WeightGradChunks</c> contiguous chunks fixed by the batch
-    /// size; each chunk sums its samples in order and the chunk partials are added in chunk order.</remarks>
+    /// <remarks>The batch may be cut into contiguous chunks fixed by the sizes; each chunk sums its samples in
+    /// order and the chunk partials are added in chunk order.</remarks>
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.WeightGrad(x, gy, gw, g);
         else if (PointwiseKernels.Applies(g)) PointwiseKernels.WeightGrad(x, gy, gw, g);
         else if (FewChannelKernels.WeightGradApplies(g)) FewChannelKernels.WeightGrad(x, gy, gw, g);
+        else if (Conv3x3WeightGrad.Applies(g)) Conv3x3WeightGrad.Run(x, gy, gw, g);
         else ConvGemm.WeightGrad(x, gy, gw, g);
     }
 

@@ -440,13 +440,21 @@ internal readonly unsafe struct ConvInput
     public T* Source<T>(T* x, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Padded) return x;
+        for (int c = 0; c < g.InChannelsPerGroup; c++) CopyPlane(x + c * (nint)g.InPlane, pad + c * Plane, g);
+        return pad;
+    }
+
+    /// <summary>
+    /// Copies one channel x [InH, InW] into the interior of <paramref name="pad"/> [Hp, Wp] (whose padding is
+    /// still zero), when <see cref="Padded"/>.
+    /// </summary>
+    public void CopyPlane<T>(T* x, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int cols = Math.Max(0, Math.Min(g.InW, Wp - g.PadLeft));
         int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(Hp, g.PadTop + g.InH);
-        if (cols == 0) return pad;
-        for (int c = 0; c < g.InChannelsPerGroup; c++)
-            for (int r = r0; r < r1; r++)
-                Copy(x + (c * g.InH + r - g.PadTop) * (nint)g.InW, pad + c * Plane + (nint)r * Wp + g.PadLeft, cols, 1);
-        return pad;
+        if (cols == 0) return;
+        for (int r = r0; r < r1; r++)
+            Copy(x + (r - g.PadTop) * (nint)g.InW, pad + (nint)r * Wp + g.PadLeft, cols, 1);
     }
 
     /// <summary>d[t] = s[t * stride] for t &lt; len, by whole vectors when stride is 1.</summary>

@@ -117,6 +117,32 @@ public class ConvLaws
             AssertNear(lhs, Dot(w, Op.Conv2dWeightGrad(x, y, c.O, c.Kh, c.Kw).Value), "conv2d vs conv2d_weight_grad");
         });
 
+    // Ungrouped 3x3 convolutions with unit strides, 17..40 output channels and 5..7 input channels: the weight gradient's
+    // register-tiled kernel (Conv3x3WeightGrad); padding 0..2 per side, odd sizes.
+    private static readonly Gen<ConvCase> Wide3x3Cases =
+        from n in Gen.Choose(1, 2)
+        from cin in Gen.Choose(5, 7)
+        from cout in Gen.Choose(17, 40)
+        from p in Gen.ArrayOf(Gen.Choose(0, 2), 4)
+        from eh in Gen.Choose(0, 4)
+        from ew in Gen.Choose(0, 4)
+        from seed in Law.Seed
+        select new ConvCase([n, cin, Math.Max(1, 3 - p[0] - p[1] + eh), Math.Max(1, 3 - p[2] - p[3] + ew)], [cout, cin, 3, 3], [cout],
+            new Conv2dOptions(1, 1, p[0], p[1], p[2], p[3], 1, 1, 1), seed);
+
+    [Fact]
+    public void Conv2dWeightGrad_Wide3x3_IsAdjointOfConv2d() =>
+        // <conv2d(x, w), y> == <w, conv2d_weight_grad(x, y)>
+        Law.Check(Wide3x3Cases, c =>
+        {
+            Tensor x = Random(c.Seed, c.X), w = Random(c.Seed + 1, c.W), y = Random(c.Seed + 2, c.Y);
+            AssertNear(Dot(Op.Conv2d(x, w, null, c.O).Value, y), Dot(w, Op.Conv2dWeightGrad(x, y, c.O, 3, 3).Value), "conv2d vs conv2d_weight_grad");
+        });
+
+    [Fact]
+    public void Conv2d_Wide3x3_GradientMatchesFiniteDifferences() =>
+        Law.Check(Wide3x3Cases, c => Law.Gradient($"conv2d {c.O}", xs => Op.Conv2d(xs[0], xs[1], xs[2], c.O), c.Seed, c.X, c.W, c.B), maxTest: 5);
+
     // Roll by (dy, dx): out[n, c, i, j] = x[n, c, (i - dy) mod H, (j - dx) mod W].
     private static Tensor Roll(Tensor x, int dy, int dx) => Wrap(x, x.Shape[2], x.Shape[3], dy, dx);
 

@@ -295,6 +295,29 @@ public class ConvKernelTests
     [MemberData(nameof(FewChannelGeometries))]
     public void Kernels_FewChannels_EqualSlowLoops(Conv2dGeometry g) => AllKernelsMatch(g, seed: 41);
 
+    // Ungrouped 3x3 kernels with unit strides, more than 16 output channels and more than 4 input channels take the register-tiled weight gradient
+    // (Conv3x3WeightGrad): output channels not a multiple of a block (32 floats, 16 doubles), odd widths, one sample,
+    // no padding (the input read in place), padding on two sides only with a cut output, samples summed in groups of
+    // uneven size over batch chunks, blocks split into ranges (with and without chunks), more than 9 patch blocks.
+    public static IEnumerable<object[]> WeightGrad3x3Geometries()
+    {
+        yield return [new Conv2dGeometry(3, 5, 13, 7, 40, 3, 3, 13, 7, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(1, 5, 9, 17, 17, 3, 3, 9, 17, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 6, 11, 10, 33, 3, 3, 9, 8, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 5, 6, 7, 20, 3, 3, 7, 7, 1, 1, 2, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(37, 8, 5, 5, 64, 3, 3, 5, 5, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 64, 4, 4, 256, 3, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(1, 256, 2, 3, 520, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(WeightGrad3x3Geometries))]
+    public void WeightGrad_3x3UnitStride_EqualsSlowLoop(Conv2dGeometry g)
+    {
+        WeightGradMatches<float>(g, 61);
+        WeightGradMatches<double>(g, 62);
+    }
+
     public static IEnumerable<object[]> ThreadCountGeometries()
     {
         yield return [new Conv2dGeometry(21, 3, 20, 20, 16, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
@@ -304,6 +327,7 @@ public class ConvKernelTests
         yield return [new Conv2dGeometry(11, 64, 10, 10, 16, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(37, 32, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(13, 48, 16, 16, 40, 1, 1, 16, 16, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 64, 6, 6, 512, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1, 1)];
     }
 
     [Theory]
