@@ -12,33 +12,32 @@ namespace Cnn.Autodiff.Kernels;
 /// packed into Nr-wide slivers, each block of rows and kc columns of op(A) into Mr-high slivers;
 /// a register-blocked micro-kernel (<see cref="GemmKernel512{T}"/>, or <see cref="GemmKernel256{T}"/>
 /// without AVX-512) computes each Mr x Nr tile of C. Transposed operands are read transposed while
-/// packing, so they are never copied whole. In parallel, the smaller operand (when small) is packed once and
-/// shared, and each tile of C packs the blocks of the other operand that it reads.
+/// packing, so they are never copied whole. In parallel, one operand (when small) is packed once and shared,
+/// and each tile of C packs the blocks of the other operand that it reads.
 /// </remarks>
 public static class Gemm
 {
     /// <summary>Depth of a packed block: a kc x Nr sliver of B is kc * 128 bytes for both element types (32 KiB, in L1).</summary>
-    internal static int KC = 256;
+    internal const int KC = 256;
 
     /// <summary>Rows of op(A) one thread multiplies per step (a multiple of both micro-kernels' Mr): 144 x 256 floats is 144 KiB, in L2.</summary>
-    internal static int MC = 144;
+    internal const int MC = 144;
 
     // Columns of op(B) packed per block (a multiple of every Nr): 4096 x 256 floats is 4 MiB, in L3.
-    internal static int NC = 4096;
+    private const int NC = 4096;
 
     // Problems with fewer multiply-adds than this run on the calling thread (about 30 microseconds of work).
     private const long ParallelThreshold = 1L << 21;
 
     // A parallel product is cut into about this many tiles (more than the cores, so they balance) ...
-    internal static int Items = 16;
+    private const int Items = 16;
 
     // ... each at least this many column slivers wide when C has that many (narrower tiles repack A too often).
-    internal static int MinTileSlivers = 4;
+    private const int MinTileSlivers = 4;
 
-    // In a parallel product, the smaller operand is packed once and shared when it has at most this many
-    // elements (8 MiB of float32); larger ones are packed tile by tile.
-    internal static int SharedPackLimit = 1 << 21;
-    internal static int ForceMode;
+    // In a parallel product, an operand is packed once and shared only when it has at most this many elements
+    // (8 MiB of float32); larger ones are packed tile by tile.
+    private const int SharedPackLimit = 1 << 21;
 
     /// <summary>
     /// C = op(A) op(B), or C += op(A) op(B) when <paramref name="accumulate"/>, with C [m, n].
@@ -85,10 +84,11 @@ public static class Gemm
     }
 
     /// <summary>
-    /// One multiplication. In parallel, the smaller operand, when it is small enough, is packed whole first
-    /// (one parallel phase) and shared; then one parallel loop runs over tiles of C (ranges of row slivers by
-    /// ranges of column slivers), each tile packing the blocks of the other operand it reads itself, so the
-    /// threads meet only once more. The tiling depends only on the sizes.
+    /// One multiplication. In parallel, one operand, when it is small enough, is packed whole and shared, and C
+    /// is cut into tiles (ranges of row slivers by ranges of column slivers), each packing the blocks of the other
+    /// operand it reads itself. One parallel loop does both: its threads take the chunks of the shared packing
+    /// and then the tiles one at a time, in that order, so the threads meet only at its end. The tiling depends
+    /// only on the sizes.
     /// </summary>
     private sealed unsafe class Job<T, K>(T* a, nint lda, T* b, nint ldb, T* c, nint ldc, int m, int n, int k,
         bool transA, bool transB, bool accumulate, bool parallel)
@@ -108,9 +108,12 @@ public static class Gemm
                 return;
             }
             long aSize = (long)_rowSlivers * K.Mr * k, bSize = (long)k * _colSlivers * K.Nr;
-            bool preferB = ForceMode == 2 || (ForceMode == 0 && _rowSlivers >= _colSlivers) || ForceMode == 5 && aSize > bSize;
-            bool shareB = ForceMode != 3 && ForceMode != 1 && bSize <= SharedPackLimit && (preferB || aSize > SharedPackLimit);
-            bool shareA = ForceMode != 3 && !shareB && aSize <= SharedPackLimit;
+            // NOTE: a tile streams the shared operand's slivers through the cache and reuses each across its own
+            // rows (B shared, tiles of rows) or columns (A shared, tiles of columns); B is shared when the row tiles
+            // are at least as tall in slivers as the column tiles would be wide, which for square products keeps
+            // each tile's A block in L2 and each B sliver in L1 over 8 micro-tiles (A shared reused A slivers over 2).
+            bool shareB = bSize <= SharedPackLimit && (_rowSlivers >= _colSlivers || aSize > SharedPackLimit);
+            bool shareA = !shareB && aSize <= SharedPackLimit;
             (_rowTiles, _colTiles) = (shareA, shareB) switch
             {
                 (true, _) => _colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1),
@@ -139,7 +142,7 @@ public static class Gemm
         // One thread's share of the work: items taken one at a time, in order, until none is left: first the chunks of
         // the shared packing, then the tiles of C (each waits for the chunks it reads, which were all taken before it).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Worker(int thread)
+        private void Worker(int _)
         {
             int packs = _packed.Length, items = packs + _rowTiles * _colTiles;
             for (int i; (i = Interlocked.Increment(ref _next) - 1) < items;)
@@ -157,6 +160,7 @@ public static class Gemm
 
         // Waits until the shared-packing chunks among [first, first + count) that cover slivers [s0, s1) of the
         // total are done.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void AwaitChunks(int first, int count, int slivers, int s0, int s1)
         {
             for (int j = 0; j < count; j++)

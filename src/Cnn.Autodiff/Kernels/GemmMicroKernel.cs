@@ -34,18 +34,10 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
     public static int Mr => 8;
     public static int Nr => 2 * Vector512<T>.Count;
 
-    internal static bool PrefetchC;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool add)
     {
         nint w = Vector512<T>.Count;
-        if (PrefetchC)
-            for (int r = 0; r < 8; r++)
-            {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + r * ldc);
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + r * ldc + w);
-            }
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default;

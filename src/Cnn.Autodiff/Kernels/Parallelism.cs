@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cnn.Autodiff.Kernels;
 
 /// <summary>
@@ -43,6 +45,7 @@ public static class Parallelism
     /// <see cref="For"/>, whose threads claim growing runs of indices (and whose calling thread can claim them all
     /// before a pool thread starts). Each item's result must not depend on which body runs it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Workers(int count, Action<int> body)
     {
         int threads = Math.Min(MaxThreads, count);
