@@ -114,12 +114,10 @@ public static class Gemm
             // each tile's A block in L2 and each B sliver in L1 over 8 micro-tiles (A shared reused A slivers over 2).
             bool shareB = bSize <= SharedPackLimit && (_rowSlivers >= _colSlivers || aSize > SharedPackLimit);
             bool shareA = !shareB && aSize <= SharedPackLimit;
-            (_rowTiles, _colTiles) = (shareA, shareB) switch
-            {
-                (true, _) => _colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1),
-                (_, true) => _rowSlivers > 1 ? (Math.Min(Items, _rowSlivers), 1) : (1, Math.Min(Items, _colSlivers)),
-                _ => Tiling(m, n, _rowSlivers, _colSlivers),
-            };
+            (_rowTiles, _colTiles) =
+                shareA ? (_colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1)) :
+                shareB ? (_rowSlivers > 1 ? (Math.Min(Items, _rowSlivers), 1) : (1, Math.Min(Items, _colSlivers))) :
+                Tiling(m, n, _rowSlivers, _colSlivers);
             _aChunks = shareA ? Math.Min(Items, _rowSlivers) : 0;
             _bChunks = shareB ? Math.Min(Items, _colSlivers) : 0;
             _packed = new int[_aChunks + _bChunks];
