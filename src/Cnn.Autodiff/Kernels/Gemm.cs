@@ -12,8 +12,8 @@ namespace Cnn.Autodiff.Kernels;
 /// packed into Nr-wide slivers, each block of rows and kc columns of op(A) into Mr-high slivers;
 /// a register-blocked micro-kernel (<see cref="GemmKernel512{T}"/>, or <see cref="GemmKernel256{T}"/>
 /// without AVX-512) computes each Mr x Nr tile of C. Transposed operands are read transposed while
-/// packing, so they are never copied whole. In parallel, the smaller operand (when small) is packed once and
-/// shared, and each tile of C packs the blocks of the other operand that it reads.
+/// packing, so they are never copied whole. In parallel, one operand (when small) is packed once and shared,
+/// and each tile of C packs the blocks of the other operand that it reads.
 /// </remarks>
 public static class Gemm
 {
@@ -35,8 +35,8 @@ public static class Gemm
     // ... each at least this many column slivers wide when C has that many (narrower tiles repack A too often).
     private const int MinTileSlivers = 4;
 
-    // In a parallel product, the smaller operand is packed once and shared when it has at most this many
-    // elements (8 MiB of float32); larger ones are packed tile by tile.
+    // In a parallel product, an operand is packed once and shared only when it has at most this many elements
+    // (8 MiB of float32); larger ones are packed tile by tile.
     private const int SharedPackLimit = 1 << 21;
 
     /// <summary>
@@ -48,6 +48,7 @@ public static class Gemm
     /// Each element of C is summed in increasing k by one thread, in the same order whatever the number of
     /// threads, so results are deterministic. NaN and infinity propagate as in the naive triple loop.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k,
         bool transA = false, bool transB = false, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -64,6 +65,7 @@ public static class Gemm
     /// stored B at b + r * ldb, and row i of C at c + i * ldc. Runs on the calling thread unless
     /// <paramref name="parallel"/> and the product is large enough.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Strided<T>(T* a, nint lda, T* b, nint ldb, T* c, nint ldc, int m, int n, int k,
         bool transA, bool transB, bool accumulate, bool parallel) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -82,47 +84,51 @@ public static class Gemm
     }
 
     /// <summary>
-    /// One multiplication. In parallel, the smaller operand, when it is small enough, is packed whole first
-    /// (one parallel phase) and shared; then one parallel loop runs over tiles of C (ranges of row slivers by
-    /// ranges of column slivers), each tile packing the blocks of the other operand it reads itself, so the
-    /// threads meet only once more. The tiling depends only on the sizes.
+    /// One multiplication. In parallel, one operand, when it is small enough, is packed whole and shared, and C
+    /// is cut into tiles (ranges of row slivers by ranges of column slivers), each packing the blocks of the other
+    /// operand it reads itself. One parallel loop does both: its threads take the chunks of the shared packing
+    /// and then the tiles one at a time, in that order, so the threads meet only at its end. The tiling depends
+    /// only on the sizes.
     /// </summary>
     private sealed unsafe class Job<T, K>(T* a, nint lda, T* b, nint ldb, T* c, nint ldc, int m, int n, int k,
         bool transA, bool transB, bool accumulate, bool parallel)
         where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
     {
         private readonly int _rowSlivers = (m + K.Mr - 1) / K.Mr, _colSlivers = (n + K.Nr - 1) / K.Nr, _depth = Depth(k);
-        private int _rowTiles = 1, _colTiles = 1;
+        private int _rowTiles = 1, _colTiles = 1, _aChunks, _bChunks, _next;
+        private int[] _packed = [];
         private T* _sharedA, _sharedB;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run()
         {
-            long aSize = (long)_rowSlivers * K.Mr * k, bSize = (long)k * _colSlivers * K.Nr;
-            if (!parallel || Math.Min(aSize, bSize) > SharedPackLimit)
+            if (!parallel)
             {
-                if (parallel) (_rowTiles, _colTiles) = Tiling(m, n, _rowSlivers, _colSlivers);
-                Parallelism.For(0, _rowTiles * _colTiles, Tile, parallel);
+                Tile(0);
                 return;
             }
-            bool shareA = aSize <= bSize;
-            var shared = ArrayPool<T>.Shared.Rent((int)(shareA ? aSize : bSize));
+            long aSize = (long)_rowSlivers * K.Mr * k, bSize = (long)k * _colSlivers * K.Nr;
+            // NOTE: a tile streams the shared operand's slivers through the cache and reuses each across its own
+            // rows (B shared, tiles of rows) or columns (A shared, tiles of columns); B is shared when the row tiles
+            // are at least as tall in slivers as the column tiles would be wide, which for square products keeps
+            // each tile's A block in L2 and each B sliver in L1 over 8 micro-tiles (A shared reused A slivers over 2).
+            bool shareB = bSize <= SharedPackLimit && (_rowSlivers >= _colSlivers || aSize > SharedPackLimit);
+            bool shareA = !shareB && aSize <= SharedPackLimit;
+            (_rowTiles, _colTiles) =
+                shareA ? (_colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1)) :
+                shareB ? (_rowSlivers > 1 ? (Math.Min(Items, _rowSlivers), 1) : (1, Math.Min(Items, _colSlivers))) :
+                Tiling(m, n, _rowSlivers, _colSlivers);
+            _aChunks = shareA ? Math.Min(Items, _rowSlivers) : 0;
+            _bChunks = shareB ? Math.Min(Items, _colSlivers) : 0;
+            _packed = new int[_aChunks + _bChunks];
+            var shared = ArrayPool<T>.Shared.Rent((int)((shareA ? aSize : 0) + (shareB ? bSize : 0)));
             try
             {
                 fixed (T* p = shared)
                 {
-                    if (shareA)
-                    {
-                        _sharedA = p;
-                        Parallelism.For(0, Math.Min(Items, _rowSlivers), PackSharedA);
-                        (_rowTiles, _colTiles) = _colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1);
-                    }
-                    else
-                    {
-                        _sharedB = p;
-                        Parallelism.For(0, Math.Min(Items, _colSlivers), PackSharedB);
-                        (_rowTiles, _colTiles) = _rowSlivers > 1 ? (Math.Min(Items, _rowSlivers), 1) : (1, Math.Min(Items, _colSlivers));
-                    }
-                    Parallelism.For(0, _rowTiles * _colTiles, Tile);
+                    _sharedA = shareA ? p : null;
+                    _sharedB = shareB ? p + (shareA ? aSize : 0) : null;
+                    Parallelism.Workers(_packed.Length + _rowTiles * _colTiles, Worker);
                 }
             }
             finally
@@ -131,11 +137,44 @@ public static class Gemm
             }
         }
 
+        // One thread's share of the work: items taken one at a time, in order, until none is left: first the chunks of
+        // the shared packing, then the tiles of C (each waits for the chunks it reads, which were all taken before it).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Worker(int _)
+        {
+            int packs = _packed.Length, items = packs + _rowTiles * _colTiles;
+            for (int i; (i = Interlocked.Increment(ref _next) - 1) < items;)
+            {
+                if (i >= packs)
+                {
+                    Tile(i - packs);
+                    continue;
+                }
+                if (i < _aChunks) PackSharedA(i);
+                else PackSharedB(i - _aChunks);
+                Volatile.Write(ref _packed[i], 1);
+            }
+        }
+
+        // Waits until the shared-packing chunks among [first, first + count) that cover slivers [s0, s1) of the
+        // total are done.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void AwaitChunks(int first, int count, int slivers, int s0, int s1)
+        {
+            for (int j = 0; j < count; j++)
+            {
+                if (slivers * (j + 1) / count <= s0 || slivers * j / count >= s1) continue;
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _packed[first + j]) == 0) spin.SpinOnce();
+            }
+        }
+
         // Item of the shared packing of A: its range of row slivers, for every block of depth. The block at depth
         // pc holds all row slivers [kc, Mr] one after another, from offset rowSlivers * Mr * pc.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackSharedA(int item)
         {
-            int s0 = _rowSlivers * item / Math.Min(Items, _rowSlivers), s1 = _rowSlivers * (item + 1) / Math.Min(Items, _rowSlivers);
+            int s0 = _rowSlivers * item / _aChunks, s1 = _rowSlivers * (item + 1) / _aChunks;
             for (int pc = 0; pc < k; pc += _depth)
             {
                 int kc = Math.Min(_depth, k - pc);
@@ -148,9 +187,10 @@ public static class Gemm
         }
 
         // Item of the shared packing of B, laid out as A's: all column slivers [kc, Nr] of a block of depth together.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackSharedB(int item)
         {
-            int s0 = _colSlivers * item / Math.Min(Items, _colSlivers), s1 = _colSlivers * (item + 1) / Math.Min(Items, _colSlivers);
+            int s0 = _colSlivers * item / _bChunks, s1 = _colSlivers * (item + 1) / _bChunks;
             for (int pc = 0; pc < k; pc += _depth)
             {
                 int kc = Math.Min(_depth, k - pc), j0 = s0 * K.Nr;
@@ -164,12 +204,15 @@ public static class Gemm
 
         // C[rows of row tile, columns of column tile]: the GotoBLAS loops over blocks of columns, depth and rows,
         // packing the blocks of whichever operand is not shared.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Tile(int item)
         {
             int rt = item / _colTiles, ct = item % _colTiles;
             int r0 = _rowSlivers * rt / _rowTiles * K.Mr, r1 = Math.Min(m, _rowSlivers * (rt + 1) / _rowTiles * K.Mr);
             int c0 = _colSlivers * ct / _colTiles * K.Nr, c1 = Math.Min(n, _colSlivers * (ct + 1) / _colTiles * K.Nr);
             if (r0 >= r1 || c0 >= c1) return;
+            if (_sharedA != null) AwaitChunks(0, _aChunks, _rowSlivers, r0 / K.Mr, (r1 + K.Mr - 1) / K.Mr);
+            if (_sharedB != null) AwaitChunks(_aChunks, _bChunks, _colSlivers, c0 / K.Nr, (c1 + K.Nr - 1) / K.Nr);
             var apArray = _sharedA == null ? ArrayPool<T>.Shared.Rent(RoundUp(Math.Min(MC, r1 - r0), K.Mr) * KC) : null;
             var bpArray = _sharedB == null ? ArrayPool<T>.Shared.Rent(KC * RoundUp(Math.Min(NC, c1 - c0), K.Nr)) : null;
             try
@@ -210,6 +253,7 @@ public static class Gemm
     /// <see cref="MinTileSlivers"/> slivers wide where C allows, choosing among the splits the one that repacks
     /// the least (A is packed once per column tile, m k elements; B once per row tile, k n elements).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (int Rows, int Cols) Tiling(int m, int n, int rowSlivers, int colSlivers)
     {
         int maxCols = Math.Max(1, colSlivers / MinTileSlivers);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cnn.Autodiff.Kernels;
 
 /// <summary>
@@ -34,6 +36,39 @@ public static class Parallelism
         var options = _options;
         if (parallel && to - from > 1 && options.MaxDegreeOfParallelism > 1) Parallel.For(from, to, options, body);
         else for (int i = from; i < to; i++) body(i);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(w) for every w in [0, min(<see cref="MaxThreads"/>, <paramref name="count"/>)) at
+    /// once, w = 0 on the calling thread and the others on pool threads, and returns when all have. For bodies
+    /// that take their items from a shared counter one at a time, which balances the threads better than
+    /// <see cref="For"/>, whose threads claim growing runs of indices (and whose calling thread can claim them all
+    /// before a pool thread starts). Each item's result must not depend on which body runs it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Workers(int count, Action<int> body)
+    {
+        int threads = Math.Min(MaxThreads, count);
+        if (threads <= 1)
+        {
+            if (count > 0) body(0);
+            return;
+        }
+        var others = new Task[threads - 1];
+        for (int w = 1; w < threads; w++)
+        {
+            int id = w;
+            others[w - 1] = Task.Run(() => body(id));
+        }
+        try
+        {
+            body(0);
+        }
+        finally
+        {
+            // NOTE: always waited for, even when body 0 throws: the bodies may use memory the caller pins.
+            Task.WaitAll(others);
+        }
     }
 
     private static int FromEnvironment()

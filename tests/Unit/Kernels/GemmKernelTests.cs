@@ -149,23 +149,45 @@ public class GemmKernelTests
     }
 
     [Theory]
-    [InlineData(300, 200, 600, false, false)]
-    [InlineData(64, 128, 3136, false, true)]   // Linear-like: few rows, deep, weight read transposed
-    [InlineData(2500, 40, 70, true, false)]    // tall: B is packed once and shared, tiles split the rows
-    [InlineData(1500, 1500, 1500, true, true)] // both operands above the shared-packing limit: each tile packs its own blocks
+    [InlineData(300, 200, 600, false, false)]   // more row slivers than column slivers: B is packed once and shared, tiles split the rows
+    [InlineData(64, 128, 3136, false, true)]    // Linear-like: few rows, deep, weight read transposed
+    [InlineData(2500, 40, 70, true, false)]     // tall: B shared
+    [InlineData(40, 700, 300, false, false)]    // wide: A is packed once and shared, tiles split the columns
+    [InlineData(1500, 1500, 1500, true, true)]  // both operands above the shared-packing limit: each tile packs its own blocks
+    [InlineData(100, 400, 5500, false, true)]   // B above the limit though its slivers would be reused more: A shared
+    [InlineData(20, 4100, 600, true, false)]    // wider than one packed block of B, which is above the limit: A shared
     public void Multiply_OneThreadAndSeveral_EqualBitwise(int m, int n, int k, bool transA, bool transB)
     {
+        AssertThreadCountIndependent<float>(m, n, k, transA, transB);
+        AssertMatchesNaive<float>(Math.Min(m, 70), n, k, transA, transB, accumulate: false, seed: 3);
+    }
+
+    [Theory]
+    [InlineData(300, 200, 600, true, false)]
+    [InlineData(40, 700, 300, false, true)]
+    public void Multiply_OneThreadAndSeveral_EqualBitwise_Double(int m, int n, int k, bool transA, bool transB)
+    {
+        AssertThreadCountIndependent<double>(m, n, k, transA, transB);
+        AssertMatchesNaive<double>(m, n, k, transA, transB, accumulate: true, seed: 4);
+    }
+
+    // The product (accumulating into a random C) on 1, 2 and 3 threads, equal bit for bit.
+    private static void AssertThreadCountIndependent<T>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var rnd = new Random(m + n + k);
-        var a = Random<float>(rnd, m * k);
-        var b = Random<float>(rnd, k * n);
-        float[] Run(int threads) => Threads.With(threads, () =>
+        var a = Random<T>(rnd, m * k);
+        var b = Random<T>(rnd, k * n);
+        var c0 = Random<T>(rnd, m * n);
+        T[] Run(int threads) => Threads.With(threads, () =>
         {
-            var c = new float[m * n];
-            Gemm.Multiply<float>(a, b, c, m, n, k, transA, transB);
+            var c = (T[])c0.Clone();
+            Gemm.Multiply<T>(a, b, c, m, n, k, transA, transB, accumulate: true);
             return c;
         });
-        Assert.Equal(Run(1), Run(3));
-        AssertMatchesNaive<float>(Math.Min(m, 70), n, k, transA, transB, accumulate: false, seed: 3);
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
     }
 
     [Fact]
