@@ -10,12 +10,12 @@ namespace Cnn.Autodiff.Kernels;
 /// <summary>
 /// Packing-free forward convolution for unit strides, unit dilation and one group. Each sample is copied into a
 /// zero-padded buffer xp [Cin, Hp, Wp] (Hp = OutH + KernelH - 1, Wp = OutW + KernelW - 1, the input at (PadTop,
-/// PadLeft)), and the output is computed over the padded-width positions j = i*Wp + j' (j' in [0, Wp); the last
-/// Wp - OutW of each row are never stored). Then row (c, a, e) of the column matrix over those positions is the
-/// contiguous run xp + c*Hp*Wp + a*Wp + e + j, so the micro-kernel reads its two vectors per patch entry straight
-/// from xp through a table of offsets instead of from packed slivers; only the weights are packed (once per call).
-/// The price is the Wp/OutW - 1 extra columns, so this serves wide outputs with few output channels, where
-/// packing the column matrix is a large share of the work of an implicit GEMM (<see cref="ConvGemm"/>).
+/// PadLeft)). For a vector of output positions (i, j .. j + V - 1) of one row, row (c, a, e) of the column matrix is
+/// the contiguous run xp + c*Hp*Wp + (i + a)*Wp + j + e, so the micro-kernel reads it straight from xp through a table
+/// of patch offsets instead of from packed slivers; only the weights are packed (once per call). A tile is 8 output
+/// channels by 3 such vectors (24 accumulators), stored straight into y; lanes past OutW in a row's last vector are
+/// computed but not stored. This saves the packing of the column matrix that an implicit GEMM (<see cref="ConvGemm"/>)
+/// does per block, a large share of its work when there are few output channels to reuse each packed element.
 /// </summary>
 internal static unsafe class DirectConv
 {
