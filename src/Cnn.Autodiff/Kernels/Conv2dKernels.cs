@@ -29,6 +29,7 @@ public static class Conv2dKernels
     {
         if (DepthwiseKernels.Applies(g)) DepthwiseKernels.Forward(x, w, b, y, g);
         else if (FewChannelKernels.Applies(g)) FewChannelKernels.Forward(x, w, b, y, g);
+        else if (DirectConv.Applies<T>(g)) DirectConv.Forward(x, w, b, y, g);
         else ConvGemm.Forward(x, w, b, y, g);
     }
 

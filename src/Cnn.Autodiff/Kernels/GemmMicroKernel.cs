@@ -67,8 +67,9 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         Store(c, c70, c71, add);
     }
 
+    /// <summary>Stores v0, v1 at c, c + Vector512.Count, or adds them there when <paramref name="add"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(T* c, Vector512<T> v0, Vector512<T> v1, bool add)
+    internal static void Store(T* c, Vector512<T> v0, Vector512<T> v1, bool add)
     {
         T* c1 = c + Vector512<T>.Count;
         if (add)

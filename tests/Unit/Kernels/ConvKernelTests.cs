@@ -136,12 +136,13 @@ public class ConvKernelTests
 
     private static double Tol<T>() => typeof(T) == typeof(float) ? 1e-4 : 1e-12;
 
-    private static void ForwardMatches<T>(Conv2dGeometry g, int seed, bool bias) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ForwardMatches<T>(Conv2dGeometry g, int seed, bool bias, bool direct = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T[] x = Random<T>(seed, XSize(g)), w = Random<T>(seed + 1, WSize(g));
         T[]? b = bias ? Random<T>(seed + 2, g.OutChannels) : null;
         var y = new T[YSize(g)];
-        Conv2dKernels.Forward(x, w, b, y, g);
+        if (direct) DirectConv.Forward(x, w, b, y, g);
+        else Conv2dKernels.Forward(x, w, b, y, g);
         AssertClose(SlowForward(ToDouble(x), ToDouble(w), b is null ? null : ToDouble(b), g), y, Tol<T>());
     }
 
@@ -318,8 +319,50 @@ public class ConvKernelTests
         WeightGradMatches<double>(g, 62);
     }
 
+    // Unit strides and dilation, one group, at least 8 channels, rows of (nearly) whole vectors take the packing-free
+    // kernel (DirectConv): odd and non-square sizes, output channels not a multiple of 8, padding 0, 1 and 2, kernels
+    // 3x3, 5x5, 2x3 and 1x3, one sample, samples whose segments are not whole tiles (grouped by 3, the last group
+    // partial), an output cut below the formula, and a batch large enough to run in parallel.
+    public static IEnumerable<object[]> DirectGeometries()
+    {
+        yield return [new Conv2dGeometry(2, 8, 15, 15, 13, 3, 3, 15, 15, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(1, 10, 9, 31, 16, 3, 3, 9, 31, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(4, 12, 7, 16, 8, 5, 5, 7, 16, 1, 1, 2, 2, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 8, 18, 18, 24, 3, 3, 16, 16, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(5, 9, 14, 30, 17, 2, 3, 13, 30, 1, 1, 0, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 8, 16, 16, 8, 3, 3, 15, 15, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 8, 6, 32, 9, 1, 3, 6, 32, 1, 1, 0, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(11, 16, 16, 16, 16, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(DirectGeometries))]
+    public void Kernels_Direct_EqualSlowLoops(Conv2dGeometry g)
+    {
+        Assert.True(DirectConv.Applies<float>(g) && DirectConv.Applies<double>(g));
+        AllKernelsMatch(g, seed: 61);
+    }
+
+    // The packing-free kernel itself on shapes the dispatch leaves to the implicit GEMM: rows far from whole vectors
+    // (most lanes unstored, and float rows of 9 against double rows of 8 + 1), and a 1x1 kernel.
+    public static IEnumerable<object[]> DirectOnlyGeometries()
+    {
+        yield return [new Conv2dGeometry(3, 8, 9, 9, 11, 3, 3, 9, 9, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 16, 8, 8, 8, 1, 1, 8, 8, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(1, 8, 5, 40, 9, 3, 3, 5, 40, 1, 1, 1, 1, 1, 1, 1)];
+    }
+
+    [Theory]
+    [MemberData(nameof(DirectOnlyGeometries))]
+    public void Direct_OtherGeometries_EqualsSlowLoop(Conv2dGeometry g)
+    {
+        ForwardMatches<float>(g, 71, bias: true, direct: true);
+        ForwardMatches<double>(g, 72, bias: false, direct: true);
+    }
+
     public static IEnumerable<object[]> ThreadCountGeometries()
     {
+        yield return [new Conv2dGeometry(7, 16, 16, 16, 24, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(21, 3, 20, 20, 16, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(13, 16, 20, 20, 24, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 12, 30, 30, 12, 3, 3, 30, 30, 1, 1, 1, 1, 1, 1, 12)];
