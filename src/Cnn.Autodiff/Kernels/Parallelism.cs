@@ -52,7 +52,8 @@ public static class Parallelism
 
     /// <summary>
     /// Runs <paramref name="body"/>(w) for every w in [0, min(<see cref="MaxThreads"/>, <paramref name="count"/>)) at
-    /// once, w = 0 on the calling thread and the others on pool threads, and returns when all have. For bodies
+    /// once, w = 0 on the calling thread and the others on the polling <see cref="KernelThreads"/> (on thread-pool
+    /// tasks while those run another loop), and returns when all have. For bodies
     /// that take their items from a shared counter one at a time, which balances the threads better than
     /// <see cref="For"/>, whose threads claim growing runs of indices (and whose calling thread can claim them all
     /// before a pool thread starts). Each item's result must not depend on which body runs it.
@@ -66,6 +67,7 @@ public static class Parallelism
             if (count > 0) body(0);
             return;
         }
+        if (KernelThreads.TryRun(threads, body)) return;
         var others = new Task[threads - 1];
         for (int w = 1; w < threads; w++)
         {

@@ -59,6 +59,33 @@ public class ParallelismTests
     }
 
     [Fact]
+    public async Task For_LoopsFromSeveralThreadsAtOnce_WithPausesThatLetTheThreadsBlock_EachRunEveryIndexOnce()
+    {
+        // Several callers race for the polling threads (the losers run on pool tasks), and the pauses let idle
+        // threads block, so a lost wake-up shows as a hang.
+        static bool Loops(int seed)
+        {
+            for (int rep = 0; rep < 200; rep++)
+            {
+                var counts = new int[40 + seed];
+                Parallelism.For(0, counts.Length, i => Interlocked.Increment(ref counts[i]));
+                if (counts.Any(c => c != 1)) return false;
+                if (rep % 40 == seed) Thread.Sleep(4);
+            }
+            return true;
+        }
+        int before = Parallelism.MaxThreads;
+        Parallelism.SetMaxThreads(3);
+        try
+        {
+            var all = Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() => Loops(t))));
+            Assert.True(await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(60))) == all, "parallel loops did not finish");
+            Assert.All(await all, Assert.True);
+        }
+        finally { Parallelism.SetMaxThreads(before); }
+    }
+
+    [Fact]
     public async Task For_NestedLoops_Complete()
     {
         var sums = new long[8];
