@@ -4,7 +4,8 @@ namespace Cnn.Autodiff.Kernels;
 
 /// <summary>
 /// The threads that run the kernels' parallel loops besides the calling thread: dedicated background threads
-/// that, after a loop, keep polling for the next one for <see cref="SpinTicks"/> before they block.
+/// that, after a loop, keep polling for the next one for <see cref="SpinTicks"/> before they block (unless there are
+/// more kernel threads than processors).
 /// </summary>
 /// <remarks>
 /// NOTE: a training step runs hundreds of parallel loops of 0.1 to 5 ms, separated by short serial stretches. A
@@ -133,7 +134,8 @@ internal static class KernelThreads
             {
                 int g = Volatile.Read(ref _generation);
                 if (g != seen) return g;
-                if (Stopwatch.GetTimestamp() - start < SpinTicks)
+                // NOTE: with more kernel threads than processors a polling thread would take a core from a working one.
+                if (Parallelism.MaxThreads <= Environment.ProcessorCount && Stopwatch.GetTimestamp() - start < SpinTicks)
                 {
                     Thread.SpinWait(20);
                     continue;
