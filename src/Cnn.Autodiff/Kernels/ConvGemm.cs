@@ -125,15 +125,9 @@ internal static unsafe class ConvGemm
                     _y = py;
                     _wp = pp;
                     _taps = pt;
-                    // The weights of each group, packed once: block pc holds slivers [kc, Mr] of rows of w.
+                    // The weights of each group, packed once.
                     for (int grp = 0; grp < g.Groups; grp++)
-                        for (int pc = 0; pc < patch; pc += _depth)
-                        {
-                            int kc = Math.Min(_depth, patch - pc);
-                            for (int i = 0; i < kg; i += K.Mr)
-                                Gemm.PackA(pp + (nint)grp * _kgRows * patch + (nint)_kgRows * pc + (nint)i * kc,
-                                    pw + (nint)grp * kg * patch, patch, false, i, Math.Min(K.Mr, kg - i), pc, kc, K.Mr);
-                        }
+                        Gemm.PackRows(pp + (nint)grp * _kgRows * patch, pw + (nint)grp * kg * patch, kg, patch, K.Mr);
                     _itemsPerSample = g.Batch >= MinItems ? 1 : Math.Min(_chunks, (MinItems + g.Batch - 1) / g.Batch);
                     int items = g.Batch * _itemsPerSample;
                     Parallelism.For(0, items, Item, g.MacsPerSample * g.Batch >= ParallelMacs);

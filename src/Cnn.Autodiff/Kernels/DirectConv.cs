@@ -77,7 +77,8 @@ internal static unsafe class DirectConv
     {
         private static int V => Vector512<T>.Count;
 
-        private readonly int _hp = g.OutH + g.KernelH - 1, _wp = g.OutW + g.KernelW - 1;
+        // The zero-padded sample's layout (unit strides and dilation: Hp = OutH + KernelH - 1, Wp = OutW + KernelW - 1).
+        private readonly ConvInput _l = new(g);
         private readonly int _rows = Gemm.RoundUp(g.OutChannels, Mr);
         private readonly int _depth = Gemm.Depth(g.PatchSize);
         private readonly int _rowSegments = RowSegments<T>(g);
@@ -86,7 +87,7 @@ internal static unsafe class DirectConv
         private nint* _offsets;
 
         // The padded copy of one sample.
-        private int SampleSize => g.InChannels * _hp * _wp;
+        private int SampleSize => g.InChannels * _l.Hp * _l.Wp;
 
         public void Run(T[] x, T[] w, T[]? b, T[] y)
         {
@@ -98,7 +99,7 @@ internal static unsafe class DirectConv
             var offsets = new nint[patch];
             for (int c = 0, p = 0; c < g.InChannels; c++)
                 for (int a = 0; a < g.KernelH; a++)
-                    for (int e = 0; e < g.KernelW; e++) offsets[p++] = ((nint)c * _hp + a) * _wp + e;
+                    for (int e = 0; e < g.KernelW; e++) offsets[p++] = ((nint)c * _l.Hp + a) * _l.Wp + e;
             var packed = ArrayPool<T>.Shared.Rent(_rows * patch);
             try
             {
@@ -110,13 +111,7 @@ internal static unsafe class DirectConv
                     _y = py;
                     _wpk = pp;
                     _offsets = po;
-                    // Block pc of the patch holds slivers [kc, Mr] of the rows of w.
-                    for (int pc = 0; pc < patch; pc += _depth)
-                    {
-                        int kc = Math.Min(_depth, patch - pc);
-                        for (int i = 0; i < cout; i += Mr)
-                            Gemm.PackA(pp + (nint)_rows * pc + (nint)i * kc, pw, patch, false, i, Math.Min(Mr, cout - i), pc, kc, Mr);
-                    }
+                    Gemm.PackRows(pp, pw, cout, patch, Mr);
                     Parallelism.For(0, groups * _itemsPerGroup, Item, g.MacsPerSample * g.Batch >= ConvGemm.ParallelMacs);
                 }
             }
@@ -185,20 +180,14 @@ internal static unsafe class DirectConv
         private Segment SegmentAt(int s, bool stored)
         {
             int l = s / _segments, i = s % _segments / _rowSegments, j = s % _rowSegments * V;
-            return new Segment((nint)l * SampleSize + (nint)i * _wp + j, ((nint)l * g.OutChannels * g.OutH + i) * g.OutW + j,
+            return new Segment((nint)l * SampleSize + (nint)i * _l.Wp + j, ((nint)l * g.OutChannels * g.OutH + i) * g.OutW + j,
                 stored ? Math.Min(V, g.OutW - j) : 0);
         }
 
         // pad = the sample xs [Cin, InH, InW] at (PadTop, PadLeft) in zeros [Cin, Hp, Wp] (pad is zero on entry).
         private void Pad(T* xs, T* pad)
         {
-            int cols = Math.Max(0, Math.Min(g.InW, _wp - g.PadLeft));
-            int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(_hp, g.PadTop + g.InH);
-            if (cols == 0) return;
-            for (int c = 0; c < g.InChannels; c++)
-                for (int r = r0; r < r1; r++)
-                    new ReadOnlySpan<T>(xs + ((nint)c * g.InH + r - g.PadTop) * g.InW, cols)
-                        .CopyTo(new Span<T>(pad + ((nint)c * _hp + r) * _wp + g.PadLeft, cols));
+            for (int c = 0; c < g.InChannels; c++) _l.CopyPlane(xs + (nint)c * g.InPlane, pad + (nint)c * _l.Hp * _l.Wp, g);
         }
 
         /// <summary>

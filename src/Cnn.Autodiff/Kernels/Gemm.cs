@@ -334,6 +334,22 @@ public static class Gemm
     }
 
     /// <summary>
+    /// Packs all of A [m, k] (row stride k) for the micro-kernels, as a convolution's weights are packed once per call:
+    /// depth block pc (blocks of <see cref="Depth"/>(k)) starts at dst + RoundUp(m, mr) * pc and holds ceil(m / mr)
+    /// slivers [kc, mr].
+    /// </summary>
+    internal static unsafe void PackRows<T>(T* dst, T* a, int m, int k, int mr) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int depth = Depth(k), rowsUp = RoundUp(m, mr);
+        for (int pc = 0; pc < k; pc += depth)
+        {
+            int kc = Math.Min(depth, k - pc);
+            for (int i = 0; i < m; i += mr)
+                PackA(dst + (nint)rowsUp * pc + (nint)i * kc, a, k, false, i, Math.Min(mr, m - i), pc, kc, mr);
+        }
+    }
+
+    /// <summary>
     /// Packs op(A)[i0 : i0+h, pc : pc+kc] into one sliver [kc, mr], zero rows past h. A is stored with row
     /// stride <paramref name="lda"/>: as op(A) ([m, k]), or as its transpose ([k, m]) when <paramref name="transA"/>.
     /// </summary>

@@ -20,7 +20,6 @@ internal static class KernelThreads
     // How long a thread polls for the next loop before it blocks (2 ms).
     private static readonly long SpinTicks = Stopwatch.Frequency / 500;
 
-    private static readonly object Grow = new();
     private static Worker[] _workers = [];
     private static int _busy;
 
@@ -66,22 +65,17 @@ internal static class KernelThreads
         }
     }
 
-    // At least `n` started workers.
+    // At least `n` started workers (only called by the loop that holds the threads, so never concurrently).
     private static Worker[] Ensure(int n)
     {
-        var workers = _workers;
-        if (workers.Length >= n) return workers;
-        lock (Grow)
+        if (_workers.Length < n)
         {
-            if (_workers.Length < n)
-            {
-                var grown = new Worker[n];
-                Array.Copy(_workers, grown, _workers.Length);
-                for (int w = _workers.Length; w < n; w++) grown[w] = new Worker(w + 1);
-                _workers = grown;
-            }
-            return _workers;
+            var grown = new Worker[n];
+            Array.Copy(_workers, grown, _workers.Length);
+            for (int w = _workers.Length; w < n; w++) grown[w] = new Worker(w + 1);
+            _workers = grown;
         }
+        return _workers;
     }
 
     private sealed class Worker

@@ -13,10 +13,10 @@ namespace Cnn.Autodiff.Kernels;
 /// </remarks>
 public static class Parallelism
 {
-    private static ParallelOptions _options = new() { MaxDegreeOfParallelism = FromEnvironment() };
+    private static int _maxThreads = FromEnvironment();
 
     /// <summary>The most threads a kernel's parallel loop uses (at least 1).</summary>
-    public static int MaxThreads => _options.MaxDegreeOfParallelism;
+    public static int MaxThreads => Volatile.Read(ref _maxThreads);
 
     /// <summary>Sets the cap on the threads the kernels use from now on.</summary>
     /// <param name="threads">At least 1.</param>
@@ -24,7 +24,7 @@ public static class Parallelism
     {
         if (threads < 1)
             throw new ArgumentException($"Parallelism.SetMaxThreads expects at least 1 thread but got {threads}.");
-        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        Volatile.Write(ref _maxThreads, threads);
     }
 
     /// <summary>
@@ -53,10 +53,8 @@ public static class Parallelism
     /// <summary>
     /// Runs <paramref name="body"/>(w) for every w in [0, min(<see cref="MaxThreads"/>, <paramref name="count"/>)) at
     /// once, w = 0 on the calling thread and the others on the polling <see cref="KernelThreads"/> (on thread-pool
-    /// tasks while those run another loop), and returns when all have. For bodies
-    /// that take their items from a shared counter one at a time, which balances the threads better than
-    /// <see cref="For"/>, whose threads claim growing runs of indices (and whose calling thread can claim them all
-    /// before a pool thread starts). Each item's result must not depend on which body runs it.
+    /// tasks while those run another loop), and returns when all have. For bodies that take their items from a
+    /// shared counter one at a time (as <see cref="For"/> does). Each item's result must not depend on which body runs it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Workers(int count, Action<int> body)
