@@ -17,14 +17,26 @@ namespace Cnn.Autodiff.Kernels;
 /// </remarks>
 public static class Gemm
 {
-    /// <summary>Depth of a packed block: a kc x Nr sliver of B is kc * 128 bytes for both element types (32 KiB, in L1).</summary>
+    /// <summary>
+    /// Depth of a convolution's packed blocks (<see cref="PackRows{T}"/>, <see cref="Depth"/>): a kc x Nr sliver of
+    /// B is kc * 128 bytes for both element types (32 KiB, in L1).
+    /// </summary>
     internal const int KC = 256;
 
-    /// <summary>Rows of op(A) one thread multiplies per step (a multiple of both micro-kernels' Mr): 144 x 256 floats is 144 KiB, in L2.</summary>
-    internal const int MC = 144;
+    /// <summary>
+    /// Depth of a plain product's packed blocks: a kc x Nr sliver of B is 128 KiB and streams from L2 beside the A block.
+    /// </summary>
+    /// <remarks>
+    /// NOTE: deeper blocks load and store each tile of C fewer times. On a 1024-square product, 1024-deep blocks made
+    /// the tiles 6-7 % faster than 256-deep ones (whose B slivers stay in L1), and the whole product 5-9 % faster.
+    /// </remarks>
+    private const int ProductKC = 1024;
 
-    // Columns of op(B) packed per block (a multiple of every Nr): 4096 x 256 floats is 4 MiB, in L3.
-    private const int NC = 4096;
+    // Rows of op(A) one thread multiplies per step (a multiple of both micro-kernels' Mr): 96 x 1024 floats is 384 KiB, in L2.
+    private const int MC = 96;
+
+    // Columns of op(B) packed per block (a multiple of every Nr): 1024 x 1024 floats is 4 MiB, in L3.
+    private const int NC = 1024;
 
     // Problems with fewer multiply-adds than this run on the calling thread (about 30 microseconds of work).
     private const long ParallelThreshold = 1L << 21;
@@ -94,7 +106,7 @@ public static class Gemm
         bool transA, bool transB, bool accumulate, bool parallel)
         where T : unmanaged, IFloatingPointIeee754<T> where K : IGemmMicroKernel<T>
     {
-        private readonly int _rowSlivers = (m + K.Mr - 1) / K.Mr, _colSlivers = (n + K.Nr - 1) / K.Nr, _depth = Depth(k);
+        private readonly int _rowSlivers = (m + K.Mr - 1) / K.Mr, _colSlivers = (n + K.Nr - 1) / K.Nr, _depth = Depth(k, ProductKC);
         private int _rowTiles = 1, _colTiles = 1, _aChunks, _bChunks, _next;
         private int[] _packed = [];
         private T* _sharedA, _sharedB;
@@ -118,8 +130,8 @@ public static class Gemm
                 shareA ? (_colSlivers > 1 ? (1, Math.Min(Items, _colSlivers)) : (Math.Min(Items, _rowSlivers), 1)) :
                 shareB ? (_rowSlivers > 1 ? (Math.Min(Items, _rowSlivers), 1) : (1, Math.Min(Items, _colSlivers))) :
                 Tiling(m, n, _rowSlivers, _colSlivers);
-            _aChunks = shareA ? Math.Min(Items, _rowSlivers) : 0;
-            _bChunks = shareB ? Math.Min(Items, _colSlivers) : 0;
+            _aChunks = shareA ? Math.Min(Items, transA ? k : _rowSlivers) : 0;
+            _bChunks = shareB ? Math.Min(Items, transB ? _colSlivers : k) : 0;
             _packed = new int[_aChunks + _bChunks];
             var shared = ArrayPool<T>.Shared.Rent((int)((shareA ? aSize : 0) + (shareB ? bSize : 0)));
             try
@@ -156,24 +168,28 @@ public static class Gemm
             }
         }
 
-        // Waits until the shared-packing chunks among [first, first + count) that cover slivers [s0, s1) of the
-        // total are done.
+        // Waits until the shared-packing chunks [offset + from, offset + to) are done.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void AwaitChunks(int first, int count, int slivers, int s0, int s1)
+        private void AwaitChunks(int offset, (int From, int To) chunks)
         {
-            for (int j = 0; j < count; j++)
+            for (int j = chunks.From; j < chunks.To; j++)
             {
-                if (slivers * (j + 1) / count <= s0 || slivers * j / count >= s1) continue;
                 var spin = new SpinWait();
-                while (Volatile.Read(ref _packed[first + j]) == 0) spin.SpinOnce();
+                while (Volatile.Read(ref _packed[offset + j]) == 0) spin.SpinOnce();
             }
         }
 
-        // Item of the shared packing of A: its range of row slivers, for every block of depth. The block at depth
-        // pc holds all row slivers [kc, Mr] one after another, from offset rowSlivers * Mr * pc.
+        // Item of the shared packing of A. The block at depth pc holds all row slivers [kc, Mr] one after another, from
+        // offset rowSlivers * Mr * pc. Stored as op(A), an item packs a range of row slivers for every block of depth;
+        // stored transposed, a range of depth (of stored rows) for every sliver.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackSharedA(int item)
         {
+            if (transA)
+            {
+                PackSharedDepth(item, _aChunks, _sharedA, _rowSlivers * K.Mr, a, lda, m, K.Mr);
+                return;
+            }
             int s0 = _rowSlivers * item / _aChunks, s1 = _rowSlivers * (item + 1) / _aChunks;
             for (int pc = 0; pc < k; pc += _depth)
             {
@@ -181,20 +197,41 @@ public static class Gemm
                 for (int sl = s0; sl < s1; sl++)
                 {
                     int i0 = sl * K.Mr;
-                    PackA(SharedA(pc, kc, i0), a, lda, transA, i0, Math.Min(K.Mr, m - i0), pc, kc, K.Mr);
+                    PackA(SharedA(pc, kc, i0), a, lda, false, i0, Math.Min(K.Mr, m - i0), pc, kc, K.Mr);
                 }
             }
         }
 
         // Item of the shared packing of B, laid out as A's: all column slivers [kc, Nr] of a block of depth together.
+        // Stored transposed, an item packs a range of column slivers; stored as op(B), a range of depth.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackSharedB(int item)
         {
+            if (!transB)
+            {
+                PackSharedDepth(item, _bChunks, _sharedB, _colSlivers * K.Nr, b, ldb, n, K.Nr);
+                return;
+            }
             int s0 = _colSlivers * item / _bChunks, s1 = _colSlivers * (item + 1) / _bChunks;
             for (int pc = 0; pc < k; pc += _depth)
             {
                 int kc = Math.Min(_depth, k - pc), j0 = s0 * K.Nr;
-                PackBBlock(SharedB(pc, kc, j0), b, ldb, transB, pc, kc, j0, Math.Min(n, s1 * K.Nr) - j0, K.Nr);
+                PackBBlock(SharedB(pc, kc, j0), b, ldb, true, pc, kc, j0, Math.Min(n, s1 * K.Nr) - j0, K.Nr);
+            }
+        }
+
+        // Item of a shared packing whose stored rows run along the depth: the item's range of stored rows, each read
+        // once, whole, into every sliver (of width w) of its block. The block at depth pc starts at shared + width * pc.
+        // NOTE: a chunk of slivers would read every stored row in short pieces (a 64-column chunk of a 1024-wide B took
+        // 256 bytes from each of 1024 rows 4 KiB apart); whole rows made B's shared packing about twice as fast.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void PackSharedDepth(int item, int chunks, T* shared, int width, T* src, nint ld, int columns, int w)
+        {
+            int q0 = (int)((long)k * item / chunks), q1 = (int)((long)k * (item + 1) / chunks);
+            for (int pc = q0 / _depth * _depth; pc < q1; pc += _depth)
+            {
+                int kc = Math.Min(_depth, k - pc), lo = Math.Max(q0, pc), hi = Math.Min(q1, pc + kc);
+                PackStoredRows(shared + (nint)width * pc + (nint)(lo - pc) * w, src, ld, lo, hi, kc, 0, columns, w);
             }
         }
 
@@ -211,10 +248,10 @@ public static class Gemm
             int r0 = _rowSlivers * rt / _rowTiles * K.Mr, r1 = Math.Min(m, _rowSlivers * (rt + 1) / _rowTiles * K.Mr);
             int c0 = _colSlivers * ct / _colTiles * K.Nr, c1 = Math.Min(n, _colSlivers * (ct + 1) / _colTiles * K.Nr);
             if (r0 >= r1 || c0 >= c1) return;
-            if (_sharedA != null) AwaitChunks(0, _aChunks, _rowSlivers, r0 / K.Mr, (r1 + K.Mr - 1) / K.Mr);
-            if (_sharedB != null) AwaitChunks(_aChunks, _bChunks, _colSlivers, c0 / K.Nr, (c1 + K.Nr - 1) / K.Nr);
-            var apArray = _sharedA == null ? ArrayPool<T>.Shared.Rent(RoundUp(Math.Min(MC, r1 - r0), K.Mr) * KC) : null;
-            var bpArray = _sharedB == null ? ArrayPool<T>.Shared.Rent(KC * RoundUp(Math.Min(NC, c1 - c0), K.Nr)) : null;
+            if (_sharedA != null) AwaitChunks(0, ChunksRead(_aChunks, _rowSlivers, r0 / K.Mr, (r1 + K.Mr - 1) / K.Mr, byDepth: transA));
+            if (_sharedB != null) AwaitChunks(_aChunks, ChunksRead(_bChunks, _colSlivers, c0 / K.Nr, (c1 + K.Nr - 1) / K.Nr, byDepth: !transB));
+            var apArray = _sharedA == null ? ArrayPool<T>.Shared.Rent(RoundUp(Math.Min(MC, r1 - r0), K.Mr) * _depth) : null;
+            var bpArray = _sharedB == null ? ArrayPool<T>.Shared.Rent(_depth * RoundUp(Math.Min(NC, c1 - c0), K.Nr)) : null;
             try
             {
                 fixed (T* apOwn = apArray, bpOwn = bpArray)
@@ -249,6 +286,21 @@ public static class Gemm
     }
 
     /// <summary>
+    /// The chunks [From, To) of a shared packing in <paramref name="chunks"/> chunks that a tile reading slivers
+    /// [<paramref name="s0"/>, <paramref name="s1"/>) of the operand's <paramref name="slivers"/> waits for: all of them
+    /// when the chunks are ranges of depth (every sliver has rows in each), else those whose slivers
+    /// [slivers * j / chunks, slivers * (j + 1) / chunks) meet the tile's.
+    /// </summary>
+    internal static (int From, int To) ChunksRead(int chunks, int slivers, int s0, int s1, bool byDepth)
+    {
+        if (byDepth) return (0, chunks);
+        int from = 0, to = chunks;
+        while (from < chunks && slivers * (from + 1) / chunks <= s0) from++;
+        while (to > from && slivers * (to - 1) / chunks >= s1) to--;
+        return (from, to);
+    }
+
+    /// <summary>
     /// Row and column tiles of C for a parallel product: about <see cref="Items"/> tiles, each at least
     /// <see cref="MinTileSlivers"/> slivers wide where C allows, choosing among the splits the one that repacks
     /// the least (A is packed once per column tile, m k elements; B once per row tile, k n elements).
@@ -277,17 +329,12 @@ public static class Gemm
     internal static unsafe void PackBBlock<T>(T* dst, T* b, nint ldb, bool transB, int pc, int kc, int j0, int nc, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int slivers = (nc + nr - 1) / nr;
         if (!transB)
         {
-            for (int p = 0; p < kc; p++)
-            {
-                T* row = b + (pc + p) * ldb + j0;
-                for (int s = 0; s < slivers; s++)
-                    CopyPadded(row + s * nr, dst + ((nint)s * kc + p) * nr, Math.Min(nr, nc - s * nr), nr);
-            }
+            PackStoredRows(dst, b, ldb, pc, pc + kc, kc, j0, j0 + nc, nr);
             return;
         }
+        int slivers = (nc + nr - 1) / nr;
         T** cols = stackalloc T*[nr];
         for (int s = 0; s < slivers; s++)
         {
@@ -359,17 +406,30 @@ public static class Gemm
     {
         if (transA)
         {
-            for (int p = 0; p < kc; p++)
-            {
-                T* src = a + (pc + p) * lda + i0, row = dst + (nint)p * mr;
-                for (int r = 0; r < h; r++) row[r] = src[r];
-                for (int r = h; r < mr; r++) row[r] = T.Zero;
-            }
+            PackStoredRows(dst, a, lda, pc, pc + kc, kc, i0, i0 + h, mr);
             return;
         }
         T** rows = stackalloc T*[mr];
         for (int r = 0; r < h; r++) rows[r] = a + (i0 + r) * lda + pc;
         Interleave(rows, h, kc, dst, mr);
+    }
+
+    /// <summary>
+    /// Packs columns [j0, j1) of the stored rows [p0, p1) (row p at src + p * ld) into slivers of width w and depth kc,
+    /// zero columns past j1: element (p, j) goes to dst[((j - j0) / w * kc + p - p0) * w + (j - j0) % w]. Each row is
+    /// read once, in order. For an operand whose stored rows run along the depth: B as op(B), or A transposed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void PackStoredRows<T>(T* dst, T* src, nint ld, int p0, int p1, int kc, int j0, int j1, int w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = j1 - j0, slivers = (width + w - 1) / w;
+        for (int p = p0; p < p1; p++)
+        {
+            T* row = src + p * ld + j0, to = dst + (nint)(p - p0) * w;
+            for (int s = 0; s < slivers; s++)
+                CopyPadded(row + s * w, to + (nint)s * kc * w, Math.Min(w, width - s * w), w);
+        }
     }
 
     /// <summary>
@@ -438,13 +498,13 @@ public static class Gemm
     }
 
     /// <summary>
-    /// The depth of the packed blocks along a sum of length <paramref name="k"/>: as few blocks as KC allows, of
-    /// equal depth (but the last), so no block is much shallower than the others (short blocks spend more of
-    /// their time loading and storing C).
+    /// The depth of the packed blocks along a sum of length <paramref name="k"/>: as few blocks as
+    /// <paramref name="most"/> deep as there can be, of equal depth (but the last), so no block is much shallower
+    /// than the others (short blocks spend more of their time loading and storing C).
     /// </summary>
-    internal static int Depth(int k)
+    internal static int Depth(int k, int most = KC)
     {
-        int blocks = Math.Max(1, (k + KC - 1) / KC);
+        int blocks = Math.Max(1, (k + most - 1) / most);
         return (k + blocks - 1) / blocks;
     }
 

@@ -74,8 +74,8 @@ public class GemmKernelTests
 
     [Theory]
     [InlineData(67, 129, 45)]     // odd sizes spanning several tiles
-    [InlineData(150, 70, 300)]    // more rows than one packed block of A, deeper than one packed block of k
-    [InlineData(3, 4100, 5)]      // wider than one packed block of B
+    [InlineData(150, 70, 1100)]   // more rows than one packed block of A, deeper than one packed block of k
+    [InlineData(3, 1100, 5)]      // wider than one packed block of B
     [InlineData(160, 200, 270)]   // above the parallel threshold
     public void Multiply_LargerSizes_EqualsNaiveLoop(int m, int n, int k)
     {
@@ -172,6 +172,16 @@ public class GemmKernelTests
     }
 
     // The product (accumulating into a random C) on 1, 2 and 3 threads, equal bit for bit.
+    [Theory]
+    [InlineData(16, 32, 0, 32, false, 0, 16)]   // a tile of every sliver reads every chunk
+    [InlineData(16, 32, 4, 8, false, 2, 4)]     // chunks of 2 slivers: slivers 4..7 are chunks 2 and 3
+    [InlineData(16, 32, 5, 7, false, 2, 4)]     // a tile starting and ending inside chunks
+    [InlineData(4, 10, 3, 5, false, 1, 2)]      // chunks of slivers [0, 2), [2, 5), [5, 7), [7, 10)
+    [InlineData(16, 32, 4, 8, true, 0, 16)]     // chunks of depth: every tile reads all of them
+    [InlineData(16, 1, 0, 1, true, 0, 16)]
+    public void ChunksRead_ForATile_AreThoseHoldingItsSlivers(int chunks, int slivers, int s0, int s1, bool byDepth, int from, int to) =>
+        Assert.Equal((from, to), Gemm.ChunksRead(chunks, slivers, s0, s1, byDepth));
+
     private static void AssertThreadCountIndependent<T>(int m, int n, int k, bool transA, bool transB)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
