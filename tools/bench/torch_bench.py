@@ -6,8 +6,10 @@ the C# side, and writes a JSON reply on stdout: {"torch": version, "results": [{
 Timing: w untimed warm-up runs, then r timed runs; the median is reported. With "cpu_time": true the
 process CPU time (all threads) is measured instead of wall-clock time, as the C# side does.
 The "fashion_epoch" case instead trains one epoch of the Fashion-MNIST default recipe after w untimed warm-up
-steps, timed once by the wall clock, and adds "test_accuracy" to its result.
+steps, timed once by the wall clock, and adds "test_accuracy" to its result; that epoch starts from the C# side's
+initial parameters and visits the images in its order, so the two accuracies differ only by float32 rounding.
 """
+import base64
 import gzip
 import json
 import os
@@ -145,8 +147,37 @@ def read_idx(folder, stem):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
+def read_safetensors(data):
+    """The float32 tensors of a safetensors file's bytes, by name."""
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    header.pop("__metadata__", None)
+    tensors = {}
+    for name, entry in header.items():
+        if entry["dtype"] != "F32":
+            raise ValueError(f"{name}: expected F32 but got {entry['dtype']}")
+        begin, end = entry["data_offsets"]
+        tensors[name] = torch.from_numpy(np.frombuffer(data[8 + n + begin:8 + n + end], np.float32).copy()).reshape(entry["shape"])
+    return tensors
+
+
+class FashionLeNet(nn.Module):
+    """The C# FashionLeNet, with its state_dict names (features.0.weight, ..., classifier.3.bias)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
 def fashion_epoch(c, warmup):
-    """One epoch of FashionLeNet, cross-entropy, Adam 1e-3, shuffled batches, standardised pixels: (ms, test accuracy)."""
+    """One epoch of FashionLeNet, cross-entropy, Adam 1e-3, shuffled batches, standardised pixels: (ms, test accuracy).
+    The warm-up steps train a fresh default-initialised model in a random order; the timed epoch starts from the
+    parameters in c["init_safetensors"] (base64) and visits the images in the order c["order"]."""
     def images(stem):
         return torch.from_numpy(read_idx(c["data"], stem).astype(np.float32) / 255).unsqueeze(1)
 
@@ -159,12 +190,12 @@ def fashion_epoch(c, warmup):
     x, xt = (x - mean) / std, (xt - mean) / std
     batch = c["batch"]
 
-    def train(steps):
-        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    def train(steps, init=None, order=None):
+        model = FashionLeNet()
+        if init is not None:
+            model.load_state_dict(init)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        order = torch.randperm(len(y))
+        order = torch.randperm(len(y)) if order is None else order
         for i in range(steps):
             idx = order[i * batch:(i + 1) * batch]
             loss = F.cross_entropy(model(x[idx]), y[idx])
@@ -173,9 +204,11 @@ def fashion_epoch(c, warmup):
             opt.step()
         return model
 
+    init = read_safetensors(base64.b64decode(c["init_safetensors"]))
+    order = torch.tensor(c["order"], dtype=torch.int64)
     train(warmup)
     t0 = time.perf_counter()
-    model = train((len(y) + batch - 1) // batch)
+    model = train((len(y) + batch - 1) // batch, init, order)
     ms = (time.perf_counter() - t0) * 1000.0
     model.eval()
     with torch.no_grad():
