@@ -1,9 +1,10 @@
 """PyTorch side of the end-to-end benchmark (bench/Cnn.Benchmarks `e2e`).
 
-Reads a JSON request on stdin: {"threads": n, "warmup": w, "reps": r, "cases": [...]}, each case as the C#
+Reads a JSON request on stdin: {"threads": n, "warmup": w, "reps": r, "window_ms": ms, "cases": [...]}, each case as the C#
 side describes it (kind, shapes, settings), runs every case on the same shapes, batch and thread count as
 the C# side, and writes a JSON reply on stdout: {"torch": version, "results": [{"name", "median_ms", "times_ms"}]}.
-Timing: w untimed warm-up runs, then r timed runs; the median is reported. With "cpu_time": true the
+Timing: w untimed warm-up runs, then r or more timed runs (as many as fill "window_ms" by the last warm-up run's
+time, up to 20 r); the median is reported. With "cpu_time": true the
 process CPU time (all threads) is measured instead of wall-clock time, as the C# side does.
 The "fashion_epoch" case instead trains one epoch of the Fashion-MNIST default recipe after w untimed warm-up
 steps, timed once by the wall clock, and adds "test_accuracy" to its result; that epoch starts from the C# side's
@@ -12,6 +13,7 @@ initial parameters and visits the images in its order, so the two accuracies dif
 import base64
 import gzip
 import json
+import math
 import os
 import statistics
 import struct
@@ -26,9 +28,15 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 
-def timed(fn, warmup, reps, clock):
+def timed(fn, warmup, reps, clock, window_ms=0.0, max_factor=20):
+    """Times of the timed runs of fn, after warmup untimed ones: at least reps, as many as fill window_ms by the
+    wall clock of the last warm-up run, at most max_factor * reps (as the C# side's Runner.Repetitions)."""
+    last = 0.0
     for _ in range(warmup):
+        t0 = time.perf_counter()
         fn()
+        last = (time.perf_counter() - t0) * 1000.0
+    reps = int(min(max(math.ceil(window_ms / max(last, 1e-3)), reps), max_factor * reps))
     times = []
     for _ in range(reps):
         t0 = clock()
@@ -238,7 +246,7 @@ def main():
         else:
             raise ValueError(f"unknown case kind {kind}")
         clock = time.process_time if req.get("cpu_time") else time.perf_counter
-        times = timed(fn, max(req["warmup"], c.get("warmup", 0)), req["reps"], clock)
+        times = timed(fn, max(req["warmup"], c.get("warmup", 0)), req["reps"], clock, req.get("window_ms", 0.0))
         results.append({"name": c["name"], "median_ms": statistics.median(times), "times_ms": times})
     # VmHWM, the peak resident set of this process's address space (ru_maxrss would also count the parent's
     # pages at the fork that started it).

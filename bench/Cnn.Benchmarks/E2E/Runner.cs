@@ -71,12 +71,13 @@ internal static class Runner
             }
         }
         int warmup = quick ? 2 : 3, reps = quick ? 3 : 10;
+        double window = quick ? 0 : WindowMs;
         // A case runs when its name contains one of the filter's '|'-separated parts.
         bool Selected(string name) => filter is null || filter.Split('|').Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
         var cases = Cases().Where(c => Selected(c.Name)).ToList();
         var epoch = Selected(FashionEpoch.Name) ? FashionEpoch.Create(data) : null;
         var counts = threads is int tc ? new[] { tc } : new[] { 1, 2 };
-        Console.WriteLine($"# End-to-end benchmark: float32, NCHW; {warmup} warm-up and {reps} timed runs per case, medians of {(cpu ? "process CPU time (all threads; for a loaded machine)" : "wall-clock time")}");
+        Console.WriteLine($"# End-to-end benchmark: float32, NCHW; {warmup} warm-up and {reps} or more timed runs per case (as many as fill {window / 1000:F1} s, up to {MaxRepsFactor * reps}), medians of {(cpu ? "process CPU time (all threads; for a loaded machine)" : "wall-clock time")}");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, {Peak.Width}; started {DateTime.Now:yyyy-MM-dd HH:mm}; load average {LoadAverage()}");
         foreach (int t in counts)
         {
@@ -85,12 +86,12 @@ internal static class Runner
             Console.WriteLine();
             Console.WriteLine($"## {t} thread(s): measured FP32 peak {peak:F1} GFLOP/s ({Peak.Width} FMA chains on {t} thread(s)); load average {LoadAverage()}");
             var ours = new Dictionary<string, Result>();
-            foreach (var c in cases) ours[c.Name] = Measure(c, c.Warmup(warmup), reps, cpu);
+            foreach (var c in cases) ours[c.Name] = Measure(c, c.Warmup(warmup), reps, window, cpu);
             string? skipped = null;
             var ourEpoch = epoch?.Run(warmup, out skipped);
             var specs = cases.Select(c => c.Spec()).ToList();
             if (ourEpoch is not null) specs.Add(epoch!.Spec(ourEpoch));
-            var (torch, note) = specs.Count > 0 ? TorchSide.Run(specs, t, warmup, reps, cpu) : (null, "PyTorch not run: no case to measure.");
+            var (torch, note) = specs.Count > 0 ? TorchSide.Run(specs, t, warmup, reps, window, cpu) : (null, "PyTorch not run: no case to measure.");
             Console.WriteLine(note);
             // NOTE: at start-up the JIT's background compilation can take part of a core from the FMA loop, so the
             // peak is measured again after the cases and the larger figure is the one percentages refer to.
@@ -163,10 +164,28 @@ internal static class Runner
         Console.WriteLine($"| {FashionEpoch.Name} | {F(s, 1)} | {F(100 * acc, 2)}% | {theirs} |");
     }
 
-    private static Result Measure(Case c, int warmup, int reps, bool cpu)
+    // NOTE: the VM's noise comes in bursts that can cover all ten runs of a fast case (ten 1024 products take 55 ms),
+    // so each side repeats a case until its timed runs fill about this long a window, taking the count from its own
+    // last warm-up run (tools/bench/torch_bench.py does the same).
+    private const double WindowMs = 1000;
+
+    private const int MaxRepsFactor = 20;
+
+    /// <summary>The timed runs of a case whose last warm-up run took <paramref name="lastMs"/>: at least
+    /// <paramref name="reps"/>, as many as fill <paramref name="windowMs"/>, at most <see cref="MaxRepsFactor"/> times <paramref name="reps"/>.</summary>
+    private static int Repetitions(double lastMs, int reps, double windowMs) =>
+        (int)Math.Clamp(Math.Ceiling(windowMs / Math.Max(lastMs, 1e-3)), reps, MaxRepsFactor * reps);
+
+    private static Result Measure(Case c, int warmup, int reps, double window, bool cpu)
     {
         var run = c.Prepare();
-        for (int i = 0; i < warmup; i++) run();
+        var last = Stopwatch.StartNew();
+        for (int i = 0; i < warmup; i++)
+        {
+            last.Restart();
+            run();
+        }
+        reps = Repetitions(last.Elapsed.TotalMilliseconds, reps, window);
         var times = new double[reps];
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var pause = GC.GetTotalPauseDuration();

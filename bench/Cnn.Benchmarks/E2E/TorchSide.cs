@@ -14,7 +14,7 @@ internal static class TorchSide
 
     /// <summary>PyTorch's result per case name, or null with the reason when PyTorch cannot be run.</summary>
     /// <param name="specs">The cases as <see cref="Case.Spec"/> and <see cref="FashionEpoch.Spec"/> describe them.</param>
-    public static (Dictionary<string, TorchResult>? Results, string Note) Run(IReadOnlyList<Dictionary<string, object>> specs, int threads, int warmup, int reps, bool cpuTime)
+    public static (Dictionary<string, TorchResult>? Results, string Note) Run(IReadOnlyList<Dictionary<string, object>> specs, int threads, int warmup, int reps, double windowMs, bool cpuTime)
     {
         var script = Repository.Find(Path.Combine("tools", "bench", "torch_bench.py"));
         if (script is null) return (null, "PyTorch not measured: tools/bench/torch_bench.py not found (run from the repository).");
@@ -32,7 +32,7 @@ internal static class TorchSide
         using var p = Process.Start(psi)!;
         var request = new Dictionary<string, object>
         {
-            ["threads"] = threads, ["warmup"] = warmup, ["reps"] = reps, ["cpu_time"] = cpuTime,
+            ["threads"] = threads, ["warmup"] = warmup, ["reps"] = reps, ["window_ms"] = windowMs, ["cpu_time"] = cpuTime,
             ["cases"] = specs,
         };
         p.StandardInput.Write(JsonSerializer.Serialize(request));
