@@ -1,11 +1,12 @@
 """PyTorch side of the end-to-end benchmark (bench/Cnn.Benchmarks `e2e`).
 
-Reads a JSON request on stdin: {"threads": n, "warmup": w, "reps": r, "window_ms": ms, "cases": [...]}, each case as the C#
-side describes it (kind, shapes, settings), runs every case on the same shapes, batch and thread count as
-the C# side, and writes a JSON reply on stdout: {"torch": version, "results": [{"name", "median_ms", "times_ms"}]}.
+Reads JSON lines on stdin: first the settings {"threads": n, "warmup": w, "reps": r, "window_ms": ms, "cpu_time": b},
+answered with {"torch": version, "threads": n}; then one case per line, each as the C# side describes it (kind,
+shapes, settings), answered with one line {"name", "median_ms", "times_ms"} measured on the same shapes, batch and
+thread count as the C# side. When stdin closes it writes {"peak_rss_mb": ...} and exits.
 Timing: w untimed warm-up runs, then r or more timed runs (as many as fill "window_ms" by the last warm-up run's
-time, up to 20 r); the median is reported. With "cpu_time": true the
-process CPU time (all threads) is measured instead of wall-clock time, as the C# side does.
+time, up to 20 r); the median is reported. With "cpu_time": true the process CPU time (all threads) is measured
+instead of wall-clock time, as the C# side does.
 The "fashion_epoch" case instead trains one epoch of the Fashion-MNIST default recipe after w untimed warm-up
 steps, timed once by the wall clock, and adds "test_accuracy" to its result; that epoch starts from the C# side's
 initial parameters and visits the images in its order, so the two accuracies differ only by float32 rounding.
@@ -224,35 +225,45 @@ def fashion_epoch(c, warmup):
     return ms, hits / len(yt)
 
 
+def run_case(c, req):
+    """The result of one case: its name, median and times (ms), and the test accuracy of a training epoch."""
+    kind = c["kind"]
+    if kind == "fashion_epoch":
+        ms, accuracy = fashion_epoch(c, req["warmup"])
+        return {"name": c["name"], "median_ms": ms, "times_ms": [ms], "test_accuracy": accuracy}
+    if kind == "matmul":
+        fn = matmul_case(c)
+    elif kind == "conv":
+        fn = conv_case(c, backward=False)
+    elif kind == "conv_fwd_bwd":
+        fn = conv_case(c, backward=True)
+    elif kind == "train":
+        fn = train_case(c)
+    else:
+        raise ValueError(f"unknown case kind {kind}")
+    clock = time.process_time if req.get("cpu_time") else time.perf_counter
+    times = timed(fn, max(req["warmup"], c.get("warmup", 0)), req["reps"], clock, req.get("window_ms", 0.0))
+    return {"name": c["name"], "median_ms": statistics.median(times), "times_ms": times}
+
+
+def reply(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
 def main():
-    req = json.load(sys.stdin)
+    req = json.loads(sys.stdin.readline())
     torch.set_num_threads(req["threads"])
     torch.manual_seed(0)
-    results = []
-    for c in req["cases"]:
-        kind = c["kind"]
-        if kind == "fashion_epoch":
-            ms, accuracy = fashion_epoch(c, req["warmup"])
-            results.append({"name": c["name"], "median_ms": ms, "times_ms": [ms], "test_accuracy": accuracy})
-            continue
-        if kind == "matmul":
-            fn = matmul_case(c)
-        elif kind == "conv":
-            fn = conv_case(c, backward=False)
-        elif kind == "conv_fwd_bwd":
-            fn = conv_case(c, backward=True)
-        elif kind == "train":
-            fn = train_case(c)
-        else:
-            raise ValueError(f"unknown case kind {kind}")
-        clock = time.process_time if req.get("cpu_time") else time.perf_counter
-        times = timed(fn, max(req["warmup"], c.get("warmup", 0)), req["reps"], clock, req.get("window_ms", 0.0))
-        results.append({"name": c["name"], "median_ms": statistics.median(times), "times_ms": times})
+    reply({"torch": torch.__version__, "threads": torch.get_num_threads()})
+    for line in sys.stdin:
+        if line.strip():
+            reply(run_case(json.loads(line), req))
     # VmHWM, the peak resident set of this process's address space (ru_maxrss would also count the parent's
     # pages at the fork that started it).
     with open("/proc/self/status") as status:
         peak_mb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024 / 1e6
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss_mb": peak_mb, "results": results}, sys.stdout)
+    reply({"peak_rss_mb": peak_mb})
 
 
 if __name__ == "__main__":

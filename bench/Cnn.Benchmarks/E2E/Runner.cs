@@ -85,14 +85,25 @@ internal static class Runner
             double peak = Peak.Gflops(t, cpu);
             Console.WriteLine();
             Console.WriteLine($"## {t} thread(s): measured FP32 peak {peak:F1} GFLOP/s ({Peak.Width} FMA chains on {t} thread(s)); load average {LoadAverage()}");
+            // NOTE: the sides take turns case by case, so both measure a case within seconds of each other: the VM's
+            // slow spells last tens of seconds, and measuring all our cases before all of PyTorch's let one spell
+            // slow down one side of a case only.
             var ours = new Dictionary<string, Result>();
-            foreach (var c in cases) ours[c.Name] = Measure(c, c.Warmup(warmup), reps, window, cpu);
+            var torch = new Dictionary<string, TorchResult>();
+            string? failure = null;
+            using var peer = cases.Count > 0 || epoch is not null ? TorchSide.Start(t, warmup, reps, window, cpu, out failure) : null;
+            foreach (var c in cases)
+            {
+                ours[c.Name] = Measure(c, c.Warmup(warmup), reps, window, cpu);
+                if (failure is null && peer?.Measure(c.Spec(), out failure) is { } theirs) torch[c.Name] = theirs;
+            }
             string? skipped = null;
             var ourEpoch = epoch?.Run(warmup, out skipped);
-            var specs = cases.Select(c => c.Spec()).ToList();
-            if (ourEpoch is not null) specs.Add(epoch!.Spec(ourEpoch));
-            var (torch, note) = specs.Count > 0 ? TorchSide.Run(specs, t, warmup, reps, window, cpu) : (null, "PyTorch not run: no case to measure.");
-            Console.WriteLine(note);
+            if (ourEpoch is not null && failure is null && peer?.Measure(epoch!.Spec(ourEpoch), out failure) is { } theirEpoch)
+                torch[FashionEpoch.Name] = theirEpoch;
+            double? peerPeak = failure is null ? peer?.Finish() : null;
+            Console.WriteLine(peer is null || failure is not null ? failure ?? "PyTorch not run: no case to measure." :
+                $"{peer.Description}, each case measured right after ours; peak resident set of its process: {(peerPeak is double mb ? $"{mb:F0} MB" : "n/a")}.");
             // NOTE: at start-up the JIT's background compilation can take part of a core from the FMA loop, so the
             // peak is measured again after the cases and the larger figure is the one percentages refer to.
             double again = Peak.Gflops(t, cpu);
@@ -110,7 +121,7 @@ internal static class Runner
         return 0;
     }
 
-    private static void PrintCases(List<Case> cases, Dictionary<string, Result> ours, Dictionary<string, TorchResult>? torch, double peak)
+    private static void PrintCases(List<Case> cases, Dictionary<string, Result> ours, Dictionary<string, TorchResult> torch, double peak)
     {
         Console.WriteLine();
         Console.WriteLine("| case | ours ms | ours GFLOP/s | ours % peak | torch ms | torch GFLOP/s | torch % peak | torch ms / ours ms |");
@@ -120,7 +131,7 @@ internal static class Runner
             double ms = ours[c.Name].MedianMs, gf = c.Flops / ms / 1e6;
             double casePeak = peak * c.PeakShare;
             string row = $"| {c.Name} | {F(ms, 2)} | {F(gf, 1)} | {F(100 * gf / casePeak, 0)}% |";
-            if (torch is not null && torch.TryGetValue(c.Name, out var tr))
+            if (torch.TryGetValue(c.Name, out var tr))
             {
                 double tms = tr.MedianMs, tgf = c.Flops / tms / 1e6;
                 row += $" {F(tms, 2)} | {F(tgf, 1)} | {F(100 * tgf / casePeak, 0)}% | {F(tms / ms, 2)}x |";
@@ -137,13 +148,13 @@ internal static class Runner
             foreach (var c in training.Cast<TrainCase>())
             {
                 var r = ours[c.Name];
-                string tms = torch is not null && torch.TryGetValue(c.Name, out var v) ? $"{F(v.MedianMs, 2)} | {F(c.Batch * 1000 / v.MedianMs, 0)}" : "n/a | n/a";
+                string tms = torch.TryGetValue(c.Name, out var v) ? $"{F(v.MedianMs, 2)} | {F(c.Batch * 1000 / v.MedianMs, 0)}" : "n/a | n/a";
                 Console.WriteLine($"| {c.Name} | {F(r.MedianMs, 2)} | {F(c.Batch * 1000 / r.MedianMs, 0)} | {tms} | {F(r.AllocatedBytesPerRun / 1e6, 1)} | {F(r.GcPercent, 1)}% |");
             }
         }
     }
 
-    private static void PrintEpoch(FashionEpoch epoch, FashionEpoch.Outcome? ours, string? skipped, Dictionary<string, TorchResult>? torch, int warmup)
+    private static void PrintEpoch(FashionEpoch epoch, FashionEpoch.Outcome? ours, string? skipped, Dictionary<string, TorchResult> torch, int warmup)
     {
         Console.WriteLine();
         Console.WriteLine($"One epoch of the Fashion-MNIST default recipe ({epoch.DataDirectory}): FashionLeNet, Adam 1e-3, batch 64 shuffled, 60,000 images " +
@@ -155,7 +166,7 @@ internal static class Runner
             return;
         }
         double s = ours.Seconds, acc = ours.TestAccuracy;
-        string theirs = torch is not null && torch.TryGetValue(FashionEpoch.Name, out var r) && r.TestAccuracy is double tacc
+        string theirs = torch.TryGetValue(FashionEpoch.Name, out var r) && r.TestAccuracy is double tacc
             ? $"{F(r.MedianMs / 1000, 1)} | {F(100 * tacc, 2)}% | {F(r.MedianMs / 1000 / s, 2)}x"
             : "n/a | n/a | n/a";
         Console.WriteLine();
