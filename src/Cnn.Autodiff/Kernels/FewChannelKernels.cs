@@ -36,6 +36,7 @@ internal static unsafe class FewChannelKernels
     /// y[n, k, i, j] = b[k] + sum_{c, a, e} x[n, G*Cg + c, i - pt + a*dh, j - pl + e*dw] w[k, c, a, e] for unit
     /// strides, summed over c, then a, then e, then the bias added. Each sample-group is computed by one thread.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, taps = g.KernelH * g.KernelW;
@@ -70,6 +71,7 @@ internal static unsafe class FewChannelKernels
                 }
         // Items are contiguous ranges of the (sample, group) pairs, so each range zeroes its padded buffer once.
         int pairs = g.Batch * g.Groups, items = Math.Min(pairs, MaxItems);
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Item(int item)
         {
             var padArray = ArrayPool<T>.Shared.Rent(padSize);
@@ -134,6 +136,7 @@ internal static unsafe class FewChannelKernels
     /// chunk order. No column matrix is packed: x is read as shifted vectors from a zero-padded copy of the sample,
     /// gy in place (or from a copy with zeroed row tails when OutW is not a whole number of vectors).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightGrad<T>(T[] x, T[] gy, T[] gw, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count, kg = g.OutChannelsPerGroup, cg = g.InChannelsPerGroup, patch = g.PatchSize;
@@ -153,6 +156,7 @@ internal static unsafe class FewChannelKernels
         var mask = Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(g.OutW % v)));
         var partials = new T[chunks][];
         partials[0] = gw;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Item(int item)
         {
             int grp = item % g.Groups, ch = item / g.Groups;
@@ -215,6 +219,7 @@ internal static unsafe class FewChannelKernels
 
     // The sample-group's input x [Cg, InH, InW] copied into pad [Cg, hp, wp] at (PadTop, PadLeft); the rest of pad
     // (zeroed once per buffer) is never written.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyInterior<T>(T* x, T* pad, Conv2dGeometry g, int hp, int wp) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c0 = Math.Max(0, -g.PadLeft), c1 = Math.Min(g.InW, wp - g.PadLeft);
