@@ -36,6 +36,8 @@ internal static unsafe class FewChannelKernels
     /// y[n, k, i, j] = b[k] + sum_{c, a, e} x[n, G*Cg + c, i - pt + a*dh, j - pl + e*dw] w[k, c, a, e] for unit
     /// strides, summed over c, then a, then e, then the bias added. Each sample-group is computed by one thread.
     /// </summary>
+    // NOTE: Forward, WeightGrad and their per-item bodies are compiled fully optimised from the first call. Under tiered
+    // compilation a first layer's forward+backward stayed near 3 ms through a second of repeated runs, against 1.6-1.8 ms.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(T[] x, T[] w, T[]? b, T[] y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
