@@ -408,13 +408,16 @@ internal readonly unsafe struct ConvInput
     public int CopySize(Conv2dGeometry g) => Padded ? g.InChannelsPerGroup * Hp * Wp : 0;
 
     // taps[(c*KernelH + a)*KernelW + e]: the offset of the read of output (0, 0) at channel c, tap (a, e).
-    public nint[] Taps(Conv2dGeometry g)
+    public nint[] Taps(Conv2dGeometry g) => Taps(g, Plane, Row);
+
+    // The same for an input laid out with channel planes `plane` and rows `row` apart.
+    public static nint[] Taps(Conv2dGeometry g, nint plane, nint row)
     {
         var taps = new nint[g.PatchSize];
         for (int c = 0, p = 0; c < g.InChannelsPerGroup; c++)
             for (int a = 0; a < g.KernelH; a++)
                 for (int e = 0; e < g.KernelW; e++)
-                    taps[p++] = c * Plane + a * g.DilationH * Row + e * g.DilationW;
+                    taps[p++] = c * plane + a * g.DilationH * row + e * g.DilationW;
         return taps;
     }
 

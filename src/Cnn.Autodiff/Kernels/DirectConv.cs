@@ -96,10 +96,8 @@ internal static unsafe class DirectConv
             _group = Group<T>(g);
             int groups = (g.Batch + _group - 1) / _group, tiles = _group * _segments / Vectors;
             _itemsPerGroup = groups >= MinItems ? 1 : Math.Min(tiles, (MinItems + groups - 1) / groups);
-            var offsets = new nint[patch];
-            for (int c = 0, p = 0; c < g.InChannels; c++)
-                for (int a = 0; a < g.KernelH; a++)
-                    for (int e = 0; e < g.KernelW; e++) offsets[p++] = ((nint)c * _l.Hp + a) * _l.Wp + e;
+            // Every sample is padded (even when x could be read in place), so the taps are into the [Cin, Hp, Wp] copy.
+            var offsets = ConvInput.Taps(g, (nint)_l.Hp * _l.Wp, _l.Wp);
             var packed = ArrayPool<T>.Shared.Rent(_rows * patch);
             try
             {
