@@ -113,10 +113,7 @@ internal static unsafe class DepthwiseRows
     {
         T* at = row + k * Vector512<T>.Count;
         if (k < full) return Vector512.Load(at);
-        if (k >= vecs) return Vector512<T>.Zero;
-        return typeof(T) == typeof(float)
-            ? Avx512F.MaskLoad((float*)at, tail.AsSingle(), Vector512<float>.Zero).As<float, T>()
-            : Avx512F.MaskLoad((double*)at, tail.AsDouble(), Vector512<double>.Zero).As<double, T>();
+        return k < vecs ? Simd.MaskedLoad(at, tail) : Vector512<T>.Zero;
     }
 
     // Writes v to vector k of a row: whole, or the lanes in `tail` of the last partial one.
@@ -125,18 +122,11 @@ internal static unsafe class DepthwiseRows
     {
         T* at = row + k * Vector512<T>.Count;
         if (k < full) v.Store(at);
-        else if (typeof(T) == typeof(float)) Avx512F.MaskStore((float*)at, tail.AsSingle(), v.AsSingle());
-        else Avx512F.MaskStore((double*)at, tail.AsDouble(), v.AsDouble());
+        else Simd.MaskedStore(at, tail, v);
     }
 
     // The lanes of the last vector of a row that lie in it: lane l with full * count + l < width.
-    private static Vector512<T> Tail<T>(int width) where T : unmanaged
-    {
-        int rest = width % Vector512<T>.Count;
-        return typeof(T) == typeof(float)
-            ? Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rest)).As<int, T>()
-            : Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)rest)).As<long, T>();
-    }
+    private static Vector512<T> Tail<T>(int width) where T : unmanaged => Simd.FirstLanes<T>(width % Vector512<T>.Count);
 
     // The columns one to the left of cur: [prev[last], cur[0], ..., cur[last - 1]].
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -13,8 +13,8 @@ namespace Cnn.Autodiff.Kernels;
 /// PadLeft)). For a vector of output positions (i, j .. j + V - 1) of one row, row (c, a, e) of the column matrix is
 /// the contiguous run xp + c*Hp*Wp + (i + a)*Wp + j + e, so the micro-kernel reads it straight from xp through a table
 /// of patch offsets instead of from packed slivers; only the weights are packed (once per call). A tile is 8 output
-/// channels by 3 such vectors (24 accumulators), stored straight into y; lanes past OutW in a row's last vector are
-/// computed but not stored. This saves the packing of the column matrix that an implicit GEMM (<see cref="ConvGemm"/>)
+/// channels by 3 such vectors (24 accumulators), stored straight into y with the bias added at the last depth block;
+/// lanes past OutW in a row's last vector are computed but not stored (masked stores). This saves the packing of the column matrix that an implicit GEMM (<see cref="ConvGemm"/>)
 /// does per block, a large share of its work when there are few output channels to reuse each packed element.
 /// </summary>
 internal static unsafe class DirectConv
@@ -33,18 +33,24 @@ internal static unsafe class DirectConv
 
     /// <summary>
     /// Whether this kernel serves <paramref name="g"/> on elements <typeparamref name="T"/>: AVX-512, unit strides and
-    /// dilation, one group, at least 8 input and output channels, not 1x1, at most 1/8 of the lanes of each output row's
-    /// vectors past OutW (so not 8-wide float rows), and the padded samples one item reads within <see cref="MaxPadBytes"/>.
+    /// dilation, one group, at least 8 output channels, at least 8 input channels or output rows of whole vectors, not 1x1,
+    /// at most 1/8 of the lanes of each output row's vectors past OutW (so not 8-wide float rows), and the padded samples
+    /// one item reads within <see cref="MaxPadBytes"/>.
     /// </summary>
     /// <remarks>
     /// NOTE: measured (batch 64, CPU time) against <see cref="ConvGemm"/>: 5-20% faster on 3x3 and 5x5 kernels at 14 to 32
     /// wide, 50% slower at 8 wide (half the lanes unstored), 20% slower at 56 wide (three padded 64-channel samples
     /// spill L2) and up to 25% slower on 1x1 kernels (the padded copy costs as much as packing a patch that small).
+    /// With fewer than 8 input channels (a first layer: a patch of 27, so packing is a large share of the implicit GEMM's
+    /// work), same-process runs at 2 threads: 3->32 at 32 wide 0.30-0.44 ms against 0.43-0.47 ms, at 64 wide 1.8-2.3
+    /// against 2.1-2.4 ms; but 3->32 at 28 wide was 0.43-0.88 against 0.44-0.61 ms when each run met a cold output, so
+    /// rows with partial vectors stay with the implicit GEMM there.
     /// </remarks>
     public static bool Applies<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Vector512.IsHardwareAccelerated || g.StrideH != 1 || g.StrideW != 1 || g.DilationH != 1 || g.DilationW != 1
-            || g.Groups != 1 || g.InChannels < 8 || g.OutChannels < 8 || g.KernelH * g.KernelW == 1) return false;
+            || g.Groups != 1 || g.OutChannels < 8 || g.KernelH * g.KernelW == 1
+            || (g.InChannels < 8 && g.OutW % Vector512<T>.Count != 0)) return false;
         int lanes = RowSegments<T>(g) * Vector512<T>.Count;
         long padBytes = (long)Group<T>(g) * g.InChannels * (g.OutH + g.KernelH - 1) * (g.OutW + g.KernelW - 1) * Unsafe.SizeOf<T>();
         return 8 * (lanes - g.OutW) <= lanes && padBytes <= MaxPadBytes;
@@ -146,23 +152,11 @@ internal static unsafe class DirectConv
                             {
                                 for (int v = 0; v < Vectors; v++) tile[v] = SegmentAt(Math.Min(t * Vectors + v, segments - 1), t * Vectors + v < segments);
                                 for (int i = 0; i < cout; i += Mr)
-                                    Tile(kc, ap + (nint)i * kc, pad, _offsets + pc, tile, yg + (nint)i * plane, plane, Math.Min(Mr, cout - i), pc > 0);
+                                    Tile(kc, ap + (nint)i * kc, pad, _offsets + pc, tile, yg + (nint)i * plane, plane, Math.Min(Mr, cout - i), pc > 0,
+                                        pc + kc == patch && _b != null ? _b + i : null);
                             }
                         }
                     }
-                    if (_b != null)
-                        // The item's positions in sample l are one run of each of its output planes.
-                        for (int l = 0; l < samples; l++)
-                        {
-                            int s0 = Math.Clamp(t0 * Vectors - l * _segments, 0, _segments), s1 = Math.Clamp(t1 * Vectors - l * _segments, 0, _segments);
-                            if (s0 == s1) continue;
-                            int p0 = Position(s0), p1 = Position(s1);
-                            for (int k = 0; k < cout; k++)
-                            {
-                                var row = new Span<T>(yg + ((nint)l * cout + k) * plane + p0, p1 - p0);
-                                TensorPrimitives.Add(row, _b[k], row);
-                            }
-                        }
                 }
             }
             finally
@@ -170,9 +164,6 @@ internal static unsafe class DirectConv
                 ArrayPool<T>.Shared.Return(padArray);
             }
         }
-
-        // The plane offset where segment s of a sample starts (the plane size past the last).
-        private int Position(int s) => s == _segments ? g.OutPlane : s / _rowSegments * g.OutW + s % _rowSegments * V;
 
         // Segment s of a group: sample s / segments, output row and columns from (s % rowSegments) * V; stored only when `stored`.
         private Segment SegmentAt(int s, bool stored)
@@ -198,7 +189,7 @@ internal static unsafe class DirectConv
         // JIT keeps them in registers when it weighs the loop as hot, which its profile synthesis does by default; with
         // DOTNET_TieredPGO=0 (or TieredCompilation off) it stored every accumulator to the stack each step, 3.5x slower.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile(int kc, T* a, T* pad, nint* offsets, Segment* tile, T* c, nint ldc, int h, bool add)
+        private static void Tile(int kc, T* a, T* pad, nint* offsets, Segment* tile, T* c, nint ldc, int h, bool add, T* bias)
         {
             nint s0 = tile[0].Src, s1 = tile[1].Src, s2 = tile[2].Src;
             Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default,
@@ -222,42 +213,35 @@ internal static unsafe class DirectConv
                 ai = Vector512.Create(a[7]); c70 = Fma(ai, b0, c70); c71 = Fma(ai, b1, c71); c72 = Fma(ai, b2, c72);
                 a += Mr;
             }
-            bool full = h == Mr && tile[0].Len == Vector512<T>.Count && tile[1].Len == Vector512<T>.Count && tile[2].Len == Vector512<T>.Count;
-            if (full)
+            nint d0 = tile[0].Dst, d1 = tile[1].Dst, d2 = tile[2].Dst;
+            int v = Vector512<T>.Count;
+            if (h == Mr && tile[0].Len == v && tile[1].Len == v && tile[2].Len == v)
             {
-                nint d0 = tile[0].Dst, d1 = tile[1].Dst, d2 = tile[2].Dst;
-                Store(c, d0, d1, d2, c00, c01, c02, add); c += ldc;
-                Store(c, d0, d1, d2, c10, c11, c12, add); c += ldc;
-                Store(c, d0, d1, d2, c20, c21, c22, add); c += ldc;
-                Store(c, d0, d1, d2, c30, c31, c32, add); c += ldc;
-                Store(c, d0, d1, d2, c40, c41, c42, add); c += ldc;
-                Store(c, d0, d1, d2, c50, c51, c52, add); c += ldc;
-                Store(c, d0, d1, d2, c60, c61, c62, add); c += ldc;
-                Store(c, d0, d1, d2, c70, c71, c72, add);
+                Store(c, d0, d1, d2, c00, c01, c02, add, bias, 0); c += ldc;
+                Store(c, d0, d1, d2, c10, c11, c12, add, bias, 1); c += ldc;
+                Store(c, d0, d1, d2, c20, c21, c22, add, bias, 2); c += ldc;
+                Store(c, d0, d1, d2, c30, c31, c32, add, bias, 3); c += ldc;
+                Store(c, d0, d1, d2, c40, c41, c42, add, bias, 4); c += ldc;
+                Store(c, d0, d1, d2, c50, c51, c52, add, bias, 5); c += ldc;
+                Store(c, d0, d1, d2, c60, c61, c62, add, bias, 6); c += ldc;
+                Store(c, d0, d1, d2, c70, c71, c72, add, bias, 7);
                 return;
             }
-            // Edge tiles: the first h rows and Len lanes of each segment, through a scratch tile.
-            T* scratch = stackalloc T[Mr * Vectors * Vector512<T>.Count];
-            nint w = Vector512<T>.Count, rs = Vectors * w;
-            c00.Store(scratch); c01.Store(scratch + w); c02.Store(scratch + 2 * w);
-            c10.Store(scratch + rs); c11.Store(scratch + rs + w); c12.Store(scratch + rs + 2 * w);
-            c20.Store(scratch + 2 * rs); c21.Store(scratch + 2 * rs + w); c22.Store(scratch + 2 * rs + 2 * w);
-            c30.Store(scratch + 3 * rs); c31.Store(scratch + 3 * rs + w); c32.Store(scratch + 3 * rs + 2 * w);
-            c40.Store(scratch + 4 * rs); c41.Store(scratch + 4 * rs + w); c42.Store(scratch + 4 * rs + 2 * w);
-            c50.Store(scratch + 5 * rs); c51.Store(scratch + 5 * rs + w); c52.Store(scratch + 5 * rs + 2 * w);
-            c60.Store(scratch + 6 * rs); c61.Store(scratch + 6 * rs + w); c62.Store(scratch + 6 * rs + 2 * w);
-            c70.Store(scratch + 7 * rs); c71.Store(scratch + 7 * rs + w); c72.Store(scratch + 7 * rs + 2 * w);
-            for (int r = 0; r < h; r++)
-                for (int v = 0; v < Vectors; v++)
-                {
-                    T* src = scratch + r * rs + v * w, dst = c + r * ldc + tile[v].Dst;
-                    if (add) for (int j = 0; j < tile[v].Len; j++) dst[j] += src[j];
-                    else for (int j = 0; j < tile[v].Len; j++) dst[j] = src[j];
-                }
+            // Edge tiles: the first h rows, and of each segment the lanes under its mask (none for a padding segment).
+            Vector512<T> m0 = FirstLanes<T>(tile[0].Len), m1 = FirstLanes<T>(tile[1].Len), m2 = FirstLanes<T>(tile[2].Len);
+            StoreMasked(c, d0, d1, d2, c00, c01, c02, add, bias, 0, m0, m1, m2);
+            if (h > 1) StoreMasked(c + ldc, d0, d1, d2, c10, c11, c12, add, bias, 1, m0, m1, m2);
+            if (h > 2) StoreMasked(c + 2 * ldc, d0, d1, d2, c20, c21, c22, add, bias, 2, m0, m1, m2);
+            if (h > 3) StoreMasked(c + 3 * ldc, d0, d1, d2, c30, c31, c32, add, bias, 3, m0, m1, m2);
+            if (h > 4) StoreMasked(c + 4 * ldc, d0, d1, d2, c40, c41, c42, add, bias, 4, m0, m1, m2);
+            if (h > 5) StoreMasked(c + 5 * ldc, d0, d1, d2, c50, c51, c52, add, bias, 5, m0, m1, m2);
+            if (h > 6) StoreMasked(c + 6 * ldc, d0, d1, d2, c60, c61, c62, add, bias, 6, m0, m1, m2);
+            if (h > 7) StoreMasked(c + 7 * ldc, d0, d1, d2, c70, c71, c72, add, bias, 7, m0, m1, m2);
         }
 
+        // Row r of a tile to c at the three segments: (c + v), or v, plus bias[r] when there is a bias.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store(T* c, nint d0, nint d1, nint d2, Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, bool add)
+        private static void Store(T* c, nint d0, nint d1, nint d2, Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, bool add, T* bias, int r)
         {
             if (add)
             {
@@ -265,9 +249,34 @@ internal static unsafe class DirectConv
                 v1 = Vector512.Load(c + d1) + v1;
                 v2 = Vector512.Load(c + d2) + v2;
             }
+            if (bias != null)
+            {
+                var bv = Vector512.Create(bias[r]);
+                v0 += bv; v1 += bv; v2 += bv;
+            }
             v0.Store(c + d0);
             v1.Store(c + d1);
             v2.Store(c + d2);
+        }
+
+        // As Store, for the lanes under each segment's mask only (no memory under the other lanes is read or written).
+        private static void StoreMasked(T* c, nint d0, nint d1, nint d2, Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, bool add,
+            T* bias, int r, Vector512<T> m0, Vector512<T> m1, Vector512<T> m2)
+        {
+            if (add)
+            {
+                v0 = MaskedLoad(c + d0, m0) + v0;
+                v1 = MaskedLoad(c + d1, m1) + v1;
+                v2 = MaskedLoad(c + d2, m2) + v2;
+            }
+            if (bias != null)
+            {
+                var bv = Vector512.Create(bias[r]);
+                v0 += bv; v1 += bv; v2 += bv;
+            }
+            MaskedStore(c + d0, m0, v0);
+            MaskedStore(c + d1, m1, v1);
+            MaskedStore(c + d2, m2, v2);
         }
     }
 

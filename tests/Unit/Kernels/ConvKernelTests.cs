@@ -242,6 +242,7 @@ public class ConvKernelTests
     {
         ForwardMatches<float>(g, seed, bias: true);
         ForwardMatches<double>(g, seed + 1, bias: false);
+        ForwardMatches<double>(g, seed + 6, bias: true);
         TransposeMatches<float>(g, seed + 2, bias: false);
         TransposeMatches<double>(g, seed + 3, bias: true);
         WeightGradMatches<float>(g, seed + 4);
@@ -322,9 +323,14 @@ public class ConvKernelTests
     // Unit strides and dilation, one group, at least 8 channels, rows of (nearly) whole vectors take the packing-free
     // kernel (DirectConv): odd and non-square sizes, output channels not a multiple of 8, padding 0, 1 and 2, kernels
     // 3x3, 5x5, 2x3 and 1x3, one sample, samples whose segments are not whole tiles (grouped by 3, the last group
-    // partial), an output cut below the formula, and a batch large enough to run in parallel.
+    // partial), an output cut below the formula, and a batch large enough to run in parallel; partial rows with two
+    // depth blocks (a patch of 288, the bias added after the second) and a last row panel of 2 channels; and fewer than 8
+    // input channels with rows of whole vectors (16 wide for both element types).
     public static IEnumerable<object[]> DirectGeometries()
     {
+        yield return [new Conv2dGeometry(2, 32, 7, 15, 10, 3, 3, 7, 15, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 3, 9, 32, 16, 3, 3, 9, 32, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(2, 1, 10, 16, 12, 5, 5, 10, 16, 1, 1, 2, 2, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 8, 15, 15, 13, 3, 3, 15, 15, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(1, 10, 9, 31, 16, 3, 3, 9, 31, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(4, 12, 7, 16, 8, 5, 5, 7, 16, 1, 1, 2, 2, 1, 1, 1)];
@@ -344,9 +350,11 @@ public class ConvKernelTests
     }
 
     // The packing-free kernel itself on shapes the dispatch leaves to the implicit GEMM: rows far from whole vectors
-    // (most lanes unstored, and float rows of 9 against double rows of 8 + 1), and a 1x1 kernel.
+    // (most lanes unstored, and float rows of 9 against double rows of 8 + 1), a 1x1 kernel, and 3 input channels with
+    // partial rows.
     public static IEnumerable<object[]> DirectOnlyGeometries()
     {
+        yield return [new Conv2dGeometry(2, 3, 9, 20, 16, 3, 3, 9, 20, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 8, 9, 9, 11, 3, 3, 9, 9, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 16, 8, 8, 8, 1, 1, 8, 8, 1, 1, 0, 0, 1, 1, 1)];
         yield return [new Conv2dGeometry(1, 8, 5, 40, 9, 3, 3, 5, 40, 1, 1, 1, 1, 1, 1, 1)];
