@@ -75,6 +75,12 @@ internal static unsafe class ConvGemm
                     Vector512.Store(Vector512.Load(sp), dp);
                     Vector512.Store(Vector512.Load(sp + Vector512<T>.Count), dp + Vector512<T>.Count);
                 }
+            else if (stride == 1 && seg.Len < Vector512<T>.Count && Vector512.IsHardwareAccelerated)
+            {
+                // A short run (such as an 8-wide output row): one masked read and write per row, no call.
+                var m = Simd.FirstLanes<T>(seg.Len);
+                for (int p = p0; p < p1; p++) Simd.MaskedStore(d + (p - p0) * ldd, m, Simd.MaskedLoad(s + taps[p], m));
+            }
             else
                 for (int p = p0; p < p1; p++) ConvInput.Copy(s + taps[p], d + (p - p0) * ldd, seg.Len, stride);
         }

@@ -12,10 +12,12 @@ namespace Cnn.Autodiff.Kernels;
 /// zero-padded buffer xp [Cin, Hp, Wp] (Hp = OutH + KernelH - 1, Wp = OutW + KernelW - 1, the input at (PadTop,
 /// PadLeft)). For a vector of output positions (i, j .. j + V - 1) of one row, row (c, a, e) of the column matrix is
 /// the contiguous run xp + c*Hp*Wp + (i + a)*Wp + j + e, so the micro-kernel reads it straight from xp through a table
-/// of patch offsets instead of from packed slivers; only the weights are packed (once per call). A tile is 8 output
-/// channels by 3 such vectors (24 accumulators), stored straight into y with the bias added at the last depth block;
-/// lanes past OutW in a row's last vector are computed but not stored (masked stores). This saves the packing of the column matrix that an implicit GEMM (<see cref="ConvGemm"/>)
-/// does per block, a large share of its work when there are few output channels to reuse each packed element.
+/// of patch offsets instead of from packed slivers; only the weights are packed (once per call). (With fewer than 8
+/// input channels and rows of partial vectors the copy is shifted instead, see <see cref="Layout"/>.) A tile is 8
+/// output channels by 3 such vectors (24 accumulators), stored straight into y with the bias added at the last depth
+/// block; lanes past the row (or plane) in a partial vector are computed but not stored (masked stores). This saves
+/// the packing of the column matrix that an implicit GEMM (<see cref="ConvGemm"/>) does per block, a large share of
+/// its work when there are few output channels to reuse each packed element.
 /// </summary>
 internal static unsafe class DirectConv
 {
@@ -33,36 +35,99 @@ internal static unsafe class DirectConv
 
     /// <summary>
     /// Whether this kernel serves <paramref name="g"/> on elements <typeparamref name="T"/>: AVX-512, unit strides and
-    /// dilation, one group, at least 8 output channels, at least 8 input channels or output rows of whole vectors, not 1x1,
-    /// at most 1/8 of the lanes of each output row's vectors past OutW (so not 8-wide float rows), and the padded samples
-    /// one item reads within <see cref="MaxPadBytes"/>.
+    /// dilation, one group, at least 8 output channels, not 1x1, and the copies of the samples one item reads within
+    /// <see cref="MaxPadBytes"/>; with 8 or more input channels also at most 1/8 of the lanes of each output row's
+    /// vectors past OutW (so not 8-wide float rows).
     /// </summary>
     /// <remarks>
     /// NOTE: measured (batch 64, CPU time) against <see cref="ConvGemm"/>: 5-20% faster on 3x3 and 5x5 kernels at 14 to 32
-    /// wide, 50% slower at 8 wide (half the lanes unstored), 20% slower at 56 wide (three padded 64-channel samples
-    /// spill L2) and up to 25% slower on 1x1 kernels (the padded copy costs as much as packing a patch that small).
-    /// With fewer than 8 input channels (a first layer: a patch of 27, so packing is a large share of the implicit GEMM's
-    /// work), same-process runs at 2 threads: 3->32 at 32 wide 0.30-0.44 ms against 0.43-0.47 ms, at 64 wide 1.8-2.3
-    /// against 2.1-2.4 ms; but 3->32 at 28 wide was 0.43-0.88 against 0.44-0.61 ms when each run met a cold output, so
-    /// rows with partial vectors stay with the implicit GEMM there.
+    /// wide, 50% slower at 8 wide (half the lanes unstored; the shifted copy made it level, not faster), 20% slower at 56
+    /// wide (three padded 64-channel samples spill L2) and up to 25% slower on 1x1 kernels (the padded copy costs as much
+    /// as packing a patch that small). With fewer than 8 input channels (a first layer, whose patch of 27 makes packing a
+    /// large share of the implicit GEMM's work), same-process runs at 2 threads with a bias: 3->32 at 32 wide 0.31-0.35
+    /// against 0.43-0.46 ms, at 28 wide (shifted) 0.27 against 0.35 ms, 1->32 at 28 wide 0.11-0.23 against 0.20-0.24 ms,
+    /// 3->64 at 56 wide 2.5-3.2 against 3.0-3.6 ms, and also faster when runs alternate with other kernels (cold output).
     /// </remarks>
     public static bool Applies<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Vector512.IsHardwareAccelerated || g.StrideH != 1 || g.StrideW != 1 || g.DilationH != 1 || g.DilationW != 1
-            || g.Groups != 1 || g.OutChannels < 8 || g.KernelH * g.KernelW == 1
-            || (g.InChannels < 8 && g.OutW % Vector512<T>.Count != 0)) return false;
-        int lanes = RowSegments<T>(g) * Vector512<T>.Count;
-        long padBytes = (long)Group<T>(g) * g.InChannels * (g.OutH + g.KernelH - 1) * (g.OutW + g.KernelW - 1) * Unsafe.SizeOf<T>();
-        return 8 * (lanes - g.OutW) <= lanes && padBytes <= MaxPadBytes;
+            || g.Groups != 1 || g.OutChannels < 8 || g.KernelH * g.KernelW == 1) return false;
+        var l = new Layout(g, Vector512<T>.Count);
+        int lanes = l.RowSegments * Vector512<T>.Count;
+        return (l.Shifted || 8 * (lanes - g.OutW) <= lanes) && l.GroupSize * Unsafe.SizeOf<T>() <= MaxPadBytes;
     }
 
-    // Segments (vectors of output columns) per output row.
-    private static int RowSegments<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
-        (g.OutW + Vector512<T>.Count - 1) / Vector512<T>.Count;
+    /// <summary>
+    /// How the samples are copied for the kernel and how a sample's output positions are cut into segments (vectors of
+    /// consecutive outputs; tiles are 3 consecutive segments, and samples are taken in groups of 3 when a sample's
+    /// segments are not a whole number of tiles, so tiles run across samples instead of padding the last one).
+    /// Rows: the zero-padded sample [Cin, Hp, Wp] (Hp = OutH + KernelH - 1, Wp = OutW + KernelW - 1), segments are
+    /// vectors of one output row, the last of a row partial when OutW is not a whole number of vectors. Shifted, when
+    /// there are fewer than 8 input channels and OutW is not a whole number of vectors: KernelW copies [KernelW, Cin, Hp, OutW] of the padded sample, copy e holding its
+    /// columns e .. e + OutW - 1, so tap (c, a, e) of output position P = i*OutW + j is copy e at c*Hp*OutW + a*OutW + P;
+    /// segments are vectors of the whole output plane, and only a sample's last one is partial.
+    /// </summary>
+    private readonly struct Layout
+    {
+        public readonly bool Shifted;
+        public readonly int Hp, Width, RowSegments, Segments, Group, SampleSize;
+        private readonly int _v;
 
-    // Samples per group: 1 when a sample's segments are a whole number of tiles, else as many as a tile has segments.
-    private static int Group<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
-        g.OutH * RowSegments<T>(g) % Vectors == 0 ? 1 : Vectors;
+        public Layout(Conv2dGeometry g, int v)
+        {
+            _v = v;
+            Hp = g.OutH + g.KernelH - 1;
+            RowSegments = (g.OutW + v - 1) / v;
+            Shifted = g.InChannels < 8 && g.OutW % v != 0;
+            Width = Shifted ? g.OutW : g.OutW + g.KernelW - 1;
+            Segments = Shifted ? (g.OutPlane + v - 1) / v : g.OutH * RowSegments;
+            Group = Segments % Vectors == 0 ? 1 : Vectors;
+            SampleSize = (Shifted ? g.KernelW : 1) * g.InChannels * Hp * Width;
+        }
+
+        // The copies of a group of samples.
+        public long GroupSize => (long)Group * SampleSize;
+
+        // offsets[(c*KernelH + a)*KernelW + e]: where tap (c, a, e) of the segment at Src 0 is read.
+        public nint[] Taps(Conv2dGeometry g)
+        {
+            if (!Shifted) return ConvInput.Taps(g, (nint)Hp * Width, Width);
+            var taps = new nint[g.PatchSize];
+            nint plane = (nint)Hp * Width, copy = g.InChannels * plane;
+            for (int c = 0, p = 0; c < g.InChannels; c++)
+                for (int a = 0; a < g.KernelH; a++)
+                    for (int e = 0; e < g.KernelW; e++) taps[p++] = e * copy + c * plane + (nint)a * Width;
+            return taps;
+        }
+
+        // Segment s of a sample: where it is read (before a tap's offset), where it is stored in the sample's output
+        // plane, and how many lanes lie in the plane.
+        public (nint Src, int Dst, int Len) At(int s, Conv2dGeometry g)
+        {
+            if (Shifted) return (s * _v, s * _v, Math.Min(_v, g.OutPlane - s * _v));
+            int i = s / RowSegments, j = s % RowSegments * _v;
+            return ((nint)i * Width + j, i * g.OutW + j, Math.Min(_v, g.OutW - j));
+        }
+
+        // The copies of sample xs [Cin, InH, InW] into pad (whose padding is zero, as it stays from sample to sample).
+        public void Copy<T>(T* xs, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int copies = Shifted ? g.KernelW : 1;
+            nint plane = (nint)Hp * Width;
+            for (int e = 0; e < copies; e++)
+            {
+                // Columns [j0, j1) of a copy's rows hold input columns j0 + e - PadLeft onwards (Rows: e = 0, all of them).
+                int shift = Shifted ? e - g.PadLeft : -g.PadLeft;
+                int j0 = Math.Max(0, -shift), j1 = Math.Min(Width, g.InW - shift);
+                int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(Hp, g.PadTop + g.InH);
+                if (j1 <= j0) continue;
+                for (int c = 0; c < g.InChannels; c++)
+                    for (int r = r0; r < r1; r++)
+                        ConvInput.Copy(xs + (nint)c * g.InPlane + (nint)(r - g.PadTop) * g.InW + j0 + shift,
+                            pad + (e * g.InChannels + c) * plane + (nint)r * Width + j0, j1 - j0, 1);
+            }
+        }
+    }
 
     /// <summary>
     /// y[n, k, i, j] = b[k] + sum_{c, a, e} x[n, c, i - pt + a, j - pl + e] w[k, c, a, e], as
@@ -72,10 +137,8 @@ internal static unsafe class DirectConv
         new Job<T>(g).Run(x, w, b, y);
 
     /// <summary>
-    /// One forward call. The output positions are cut into segments (one vector of consecutive columns of one output
-    /// row, the last of a row partial when OutW is not a whole number of vectors), and tiles are 3 consecutive
-    /// segments. Samples are taken in groups (of 3 when a sample's segments are not a whole number of tiles, so tiles
-    /// run across samples instead of padding the last one). Items are (group, range of its tiles), fixed by the sizes;
+    /// One forward call. The output positions are cut into segments and samples taken in groups as <see cref="Layout"/>
+    /// describes; tiles are 3 consecutive segments of a group. Items are (group, range of its tiles), fixed by the sizes;
     /// each computes every output channel of its tiles straight into y, summing the patch in increasing order in blocks
     /// of Gemm depth, so each output element is written by one item in the same order whatever the thread count.
     /// </summary>
@@ -83,27 +146,25 @@ internal static unsafe class DirectConv
     {
         private static int V => Vector512<T>.Count;
 
-        // The zero-padded sample's layout (unit strides and dilation: Hp = OutH + KernelH - 1, Wp = OutW + KernelW - 1).
-        private readonly ConvInput _l = new(g);
+        private readonly Layout _l = new(g, V);
         private readonly int _rows = Gemm.RoundUp(g.OutChannels, Mr);
         private readonly int _depth = Gemm.Depth(g.PatchSize);
-        private readonly int _rowSegments = RowSegments<T>(g);
         private int _segments, _group, _itemsPerGroup;
         private T* _x, _wpk, _b, _y;
         private nint* _offsets;
 
-        // The padded copy of one sample.
-        private int SampleSize => g.InChannels * _l.Hp * _l.Wp;
+        // The copy of one sample.
+        private int SampleSize => _l.SampleSize;
 
         public void Run(T[] x, T[] w, T[]? b, T[] y)
         {
             int patch = g.PatchSize, cout = g.OutChannels;
-            _segments = g.OutH * _rowSegments;
-            _group = Group<T>(g);
+            _segments = _l.Segments;
+            _group = _l.Group;
             int groups = (g.Batch + _group - 1) / _group, tiles = _group * _segments / Vectors;
             _itemsPerGroup = groups >= MinItems ? 1 : Math.Min(tiles, (MinItems + groups - 1) / groups);
-            // Every sample is padded (even when x could be read in place), so the taps are into the [Cin, Hp, Wp] copy.
-            var offsets = ConvInput.Taps(g, (nint)_l.Hp * _l.Wp, _l.Wp);
+            // Every sample is copied (even when x could be read in place), so the taps are into the copy.
+            var offsets = _l.Taps(g);
             var packed = ArrayPool<T>.Shared.Rent(_rows * patch);
             try
             {
@@ -138,7 +199,7 @@ internal static unsafe class DirectConv
                 fixed (T* pad = padArray)
                 {
                     new Span<T>(pad, padSize).Clear();
-                    for (int l = 0; l < samples; l++) Pad(_x + (nint)(n0 + l) * g.InChannels * g.InPlane, pad + (nint)l * SampleSize);
+                    for (int l = 0; l < samples; l++) _l.Copy(_x + (nint)(n0 + l) * g.InChannels * g.InPlane, pad + (nint)l * SampleSize, g);
                     T* yg = _y + (nint)n0 * cout * plane;
                     Segment* tile = stackalloc Segment[Vectors];
                     for (int c0 = t0; c0 < t1; c0 += ChunkTiles)
@@ -165,18 +226,12 @@ internal static unsafe class DirectConv
             }
         }
 
-        // Segment s of a group: sample s / segments, output row and columns from (s % rowSegments) * V; stored only when `stored`.
+        // Segment s of a group: segment s % segments of sample s / segments; stored only when `stored`.
         private Segment SegmentAt(int s, bool stored)
         {
-            int l = s / _segments, i = s % _segments / _rowSegments, j = s % _rowSegments * V;
-            return new Segment((nint)l * SampleSize + (nint)i * _l.Wp + j, ((nint)l * g.OutChannels * g.OutH + i) * g.OutW + j,
-                stored ? Math.Min(V, g.OutW - j) : 0);
-        }
-
-        // pad = the sample xs [Cin, InH, InW] at (PadTop, PadLeft) in zeros [Cin, Hp, Wp] (pad is zero on entry).
-        private void Pad(T* xs, T* pad)
-        {
-            for (int c = 0; c < g.InChannels; c++) _l.CopyPlane(xs + (nint)c * g.InPlane, pad + (nint)c * _l.Hp * _l.Wp, g);
+            int l = s / _segments;
+            var (src, dst, len) = _l.At(s % _segments, g);
+            return new Segment((nint)l * SampleSize + src, (nint)l * g.OutChannels * g.OutPlane + dst, stored ? len : 0);
         }
 
         /// <summary>

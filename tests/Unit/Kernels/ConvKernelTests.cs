@@ -324,10 +324,17 @@ public class ConvKernelTests
     // kernel (DirectConv): odd and non-square sizes, output channels not a multiple of 8, padding 0, 1 and 2, kernels
     // 3x3, 5x5, 2x3 and 1x3, one sample, samples whose segments are not whole tiles (grouped by 3, the last group
     // partial), an output cut below the formula, and a batch large enough to run in parallel; partial rows with two
-    // depth blocks (a patch of 288, the bias added after the second) and a last row panel of 2 channels; and fewer than 8
-    // input channels with rows of whole vectors (16 wide for both element types).
+    // depth blocks (a patch of 288, the bias added after the second) and a last row panel of 2 channels; fewer than 8
+    // input channels with rows of whole vectors (16 wide for both element types); and fewer than 8 input channels with
+    // partial rows (the shifted copies): 3x3 padded, 5x5 padded by 2 on non-square inputs, 2x3 unpadded with an output
+    // cut below the formula, a plane of 9 outputs (under one vector), and batches in groups of 3 with a partial last one.
     public static IEnumerable<object[]> DirectGeometries()
     {
+        yield return [new Conv2dGeometry(2, 3, 9, 20, 16, 3, 3, 9, 20, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(4, 1, 11, 13, 9, 5, 5, 11, 13, 1, 1, 2, 2, 1, 1, 1)];
+        yield return [new Conv2dGeometry(5, 2, 12, 14, 8, 2, 3, 10, 11, 1, 1, 0, 0, 1, 1, 1)];
+        yield return [new Conv2dGeometry(7, 3, 3, 3, 12, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(10, 3, 28, 28, 32, 3, 3, 28, 28, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 32, 7, 15, 10, 3, 3, 7, 15, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 3, 9, 32, 16, 3, 3, 9, 32, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 1, 10, 16, 12, 5, 5, 10, 16, 1, 1, 2, 2, 1, 1, 1)];
@@ -350,11 +357,10 @@ public class ConvKernelTests
     }
 
     // The packing-free kernel itself on shapes the dispatch leaves to the implicit GEMM: rows far from whole vectors
-    // (most lanes unstored, and float rows of 9 against double rows of 8 + 1), a 1x1 kernel, and 3 input channels with
-    // partial rows.
+    // (most lanes unstored, and float rows of 9 against double rows of 8 + 1), a 1x1 kernel, and 8-wide rows.
     public static IEnumerable<object[]> DirectOnlyGeometries()
     {
-        yield return [new Conv2dGeometry(2, 3, 9, 20, 16, 3, 3, 9, 20, 1, 1, 1, 1, 1, 1, 1)];
+        yield return [new Conv2dGeometry(3, 16, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(3, 8, 9, 9, 11, 3, 3, 9, 9, 1, 1, 1, 1, 1, 1, 1)];
         yield return [new Conv2dGeometry(2, 16, 8, 8, 8, 1, 1, 8, 8, 1, 1, 0, 0, 1, 1, 1)];
         yield return [new Conv2dGeometry(1, 8, 5, 40, 9, 3, 3, 5, 40, 1, 1, 1, 1, 1, 1, 1)];
