@@ -10,7 +10,9 @@ namespace Cnn.Autodiff.Kernels;
 /// forward convolutions with unit strides and fewer than 8 output channels per group (<see cref="FewChannelKernels"/>); the
 /// weight gradient of an unpadded 1x1 convolution with unit strides is a plain product per sample (<see cref="PointwiseKernels"/>), and
 /// that of an ungrouped 3x3 convolution with unit strides and more than 16 output channels runs register tiles over the
-/// padded input in place (<see cref="Conv3x3WeightGrad"/>); the others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
+/// padded input in place (<see cref="Conv3x3WeightGrad"/>); ungrouped forward convolutions with unit strides and dilation
+/// and at least 8 output channels read the column matrix in place from padded copies of the samples (<see cref="DirectConv"/>,
+/// where it applies); the others run as implicit GEMM (<see cref="ConvGemm"/>); the transposed convolution with unit strides is the
 /// forward convolution of its input with the flipped kernel (when that is depthwise or has at least 8 output
 /// channels per group), otherwise one <see cref="Gemm"/> per sample and group followed by col2im. Work runs in parallel when it is large enough; every output
 /// element is computed in an order fixed by the sizes alone, so the results do not depend on the thread count.
