@@ -102,6 +102,7 @@ internal static unsafe class DirectConv
 
         // Segment s of a sample: where it is read (before a tap's offset), where it is stored in the sample's output
         // plane, and how many lanes lie in the plane.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public (nint Src, int Dst, int Len) At(int s, Conv2dGeometry g)
         {
             if (Shifted) return (s * _v, s * _v, Math.Min(_v, g.OutPlane - s * _v));
@@ -110,6 +111,7 @@ internal static unsafe class DirectConv
         }
 
         // The copies of sample xs [Cin, InH, InW] into pad (whose padding is zero, as it stays from sample to sample).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Copy<T>(T* xs, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
         {
             int copies = Shifted ? g.KernelW : 1;
@@ -186,6 +188,9 @@ internal static unsafe class DirectConv
             }
         }
 
+        // NOTE: the per-item methods are compiled fully optimised from the first call, as Tile is: under tiered compilation
+        // the first 200 runs of a first layer's forward (3->32 at 32x32, batch 64) took 0.42-0.51 ms, later runs 0.31-0.36.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Item(int item)
         {
             int grp = item / _itemsPerGroup, q = item % _itemsPerGroup, patch = g.PatchSize, plane = g.OutPlane, cout = g.OutChannels;
@@ -227,6 +232,7 @@ internal static unsafe class DirectConv
         }
 
         // Segment s of a group: segment s % segments of sample s / segments; stored only when `stored`.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Segment SegmentAt(int s, bool stored)
         {
             int l = s / _segments;
