@@ -451,13 +451,23 @@ internal readonly unsafe struct ConvInput
     /// Copies one channel x [InH, InW] into the interior of <paramref name="pad"/> [Hp, Wp] (whose padding is
     /// still zero), when <see cref="Padded"/>.
     /// </summary>
-    public void CopyPlane<T>(T* x, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public void CopyPlane<T>(T* x, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CopyColumns(x, pad, g, Hp, Wp, 0);
+
+    /// <summary>
+    /// Copies columns [<paramref name="first"/>, first + <paramref name="width"/>) of rows [0, <paramref name="hp"/>) of
+    /// one channel's zero-padded plane (x [InH, InW] at (PadTop, PadLeft) in zeros) into <paramref name="pad"/>
+    /// [hp, width]: only the elements that come from x are written, so the rest of pad keeps its zeros.
+    /// </summary>
+    public static void CopyColumns<T>(T* x, T* pad, Conv2dGeometry g, int hp, int width, int first)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int cols = Math.Max(0, Math.Min(g.InW, Wp - g.PadLeft));
-        int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(Hp, g.PadTop + g.InH);
-        if (cols == 0) return;
+        // Column j of pad holds input column j + shift.
+        int shift = first - g.PadLeft, j0 = Math.Max(0, -shift), j1 = Math.Min(width, g.InW - shift);
+        int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(hp, g.PadTop + g.InH);
+        if (j1 <= j0) return;
         for (int r = r0; r < r1; r++)
-            Copy(x + (r - g.PadTop) * (nint)g.InW, pad + (nint)r * Wp + g.PadLeft, cols, 1);
+            Copy(x + (r - g.PadTop) * (nint)g.InW + j0 + shift, pad + (nint)r * width + j0, j1 - j0, 1);
     }
 
     /// <summary>d[t] = s[t * stride] for t &lt; len, by whole vectors when stride is 1.</summary>

@@ -114,20 +114,10 @@ internal static unsafe class DirectConv
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Copy<T>(T* xs, T* pad, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int copies = Shifted ? g.KernelW : 1;
             nint plane = (nint)Hp * Width;
-            for (int e = 0; e < copies; e++)
-            {
-                // Columns [j0, j1) of a copy's rows hold input columns j0 + e - PadLeft onwards (Rows: e = 0, all of them).
-                int shift = Shifted ? e - g.PadLeft : -g.PadLeft;
-                int j0 = Math.Max(0, -shift), j1 = Math.Min(Width, g.InW - shift);
-                int r0 = Math.Max(0, g.PadTop), r1 = Math.Min(Hp, g.PadTop + g.InH);
-                if (j1 <= j0) continue;
+            for (int e = 0, copies = Shifted ? g.KernelW : 1; e < copies; e++)
                 for (int c = 0; c < g.InChannels; c++)
-                    for (int r = r0; r < r1; r++)
-                        ConvInput.Copy(xs + (nint)c * g.InPlane + (nint)(r - g.PadTop) * g.InW + j0 + shift,
-                            pad + (e * g.InChannels + c) * plane + (nint)r * Width + j0, j1 - j0, 1);
-            }
+                    ConvInput.CopyColumns(xs + (nint)c * g.InPlane, pad + (e * g.InChannels + c) * plane, g, Hp, Width, Shifted ? e : 0);
         }
     }
 
@@ -151,19 +141,14 @@ internal static unsafe class DirectConv
         private readonly Layout _l = new(g, V);
         private readonly int _rows = Gemm.RoundUp(g.OutChannels, Mr);
         private readonly int _depth = Gemm.Depth(g.PatchSize);
-        private int _segments, _group, _itemsPerGroup;
+        private int _itemsPerGroup;
         private T* _x, _wpk, _b, _y;
         private nint* _offsets;
-
-        // The copy of one sample.
-        private int SampleSize => _l.SampleSize;
 
         public void Run(T[] x, T[] w, T[]? b, T[] y)
         {
             int patch = g.PatchSize, cout = g.OutChannels;
-            _segments = _l.Segments;
-            _group = _l.Group;
-            int groups = (g.Batch + _group - 1) / _group, tiles = _group * _segments / Vectors;
+            int groups = (g.Batch + _l.Group - 1) / _l.Group, tiles = _l.Group * _l.Segments / Vectors;
             _itemsPerGroup = groups >= MinItems ? 1 : Math.Min(tiles, (MinItems + groups - 1) / groups);
             // Every sample is copied (even when x could be read in place), so the taps are into the copy.
             var offsets = _l.Taps(g);
@@ -194,17 +179,17 @@ internal static unsafe class DirectConv
         private void Item(int item)
         {
             int grp = item / _itemsPerGroup, q = item % _itemsPerGroup, patch = g.PatchSize, plane = g.OutPlane, cout = g.OutChannels;
-            int n0 = grp * _group, samples = Math.Min(_group, g.Batch - n0), segments = samples * _segments;
+            int n0 = grp * _l.Group, samples = Math.Min(_l.Group, g.Batch - n0), segments = samples * _l.Segments;
             int tiles = (segments + Vectors - 1) / Vectors, t0 = q * tiles / _itemsPerGroup, t1 = (q + 1) * tiles / _itemsPerGroup;
             // The group's padded samples, and one vector that the unstored lanes of the last segment may read.
-            int padSize = samples * SampleSize + V;
+            int padSize = samples * _l.SampleSize + V;
             var padArray = ArrayPool<T>.Shared.Rent(padSize);
             try
             {
                 fixed (T* pad = padArray)
                 {
                     new Span<T>(pad, padSize).Clear();
-                    for (int l = 0; l < samples; l++) _l.Copy(_x + (nint)(n0 + l) * g.InChannels * g.InPlane, pad + (nint)l * SampleSize, g);
+                    for (int l = 0; l < samples; l++) _l.Copy(_x + (nint)(n0 + l) * g.InChannels * g.InPlane, pad + (nint)l * _l.SampleSize, g);
                     T* yg = _y + (nint)n0 * cout * plane;
                     Segment* tile = stackalloc Segment[Vectors];
                     for (int c0 = t0; c0 < t1; c0 += ChunkTiles)
@@ -235,9 +220,9 @@ internal static unsafe class DirectConv
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Segment SegmentAt(int s, bool stored)
         {
-            int l = s / _segments;
-            var (src, dst, len) = _l.At(s % _segments, g);
-            return new Segment((nint)l * SampleSize + src, (nint)l * g.OutChannels * g.OutPlane + dst, stored ? len : 0);
+            int l = s / _l.Segments;
+            var (src, dst, len) = _l.At(s % _l.Segments, g);
+            return new Segment((nint)l * _l.SampleSize + src, (nint)l * g.OutChannels * g.OutPlane + dst, stored ? len : 0);
         }
 
         /// <summary>
